@@ -1,0 +1,131 @@
+"""The ``negsim`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim.errors import InputError
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  negsim validate scenarios/vilnius_2023.toml
+  negsim run scenarios/vilnius_2023.toml
+  negsim run scenarios/vilnius_2023.toml --runs 1000 --seed 7
+  negsim run scenarios/vilnius_2023.toml --runs 1000 --json
+  negsim run scenarios/vilnius_2023.toml --runs 1000 --out results/vilnius
+  negsim run scenarios/vilnius_2023.toml --seed 7 --replicate 17   # re-create one Monte Carlo run
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negsim",
+        description="Simulate allies negotiating a shared statement under a deadline.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run a scenario once, or as a Monte Carlo",
+        description="Run one negotiation (declared inputs), or a Monte Carlo over the scenario's "
+                    "declared uncertainty with --runs.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("scenario", help="scenario file (.toml, .yaml or .yml)")
+    run.add_argument("--runs", type=int, default=None, metavar="N",
+                     help="Monte Carlo: number of replicates (default: one run with the declared inputs)")
+    run.add_argument("--seed", type=int, default=None, metavar="S",
+                     help="root seed (default: the scenario's seed)")
+    run.add_argument("--replicate", type=int, default=None, metavar="R",
+                     help="re-create replicate R of a Monte Carlo alone, with its drawn inputs")
+    run.add_argument("--json", action="store_true", help="print the result as JSON instead of text")
+    run.add_argument("--out", metavar="DIR",
+                     help="write runs.parquet (one row per run) and summary.json into DIR")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    validate = commands.add_parser(
+        "validate", help="check a scenario file and show what it holds",
+        description="Check a scenario file against the schema and print its actors, dimensions, "
+                    "tracks, protocols, deadline and events.")
+    validate.add_argument("scenario", help="scenario file (.toml, .yaml or .yml)")
+    return parser
+
+
+def _fail(problems: list[str]) -> int:
+    for line in problems:
+        print(f"error: {line}", file=sys.stderr)
+    return 2
+
+
+def _check_run_arguments(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if args.runs is not None and args.runs < 1:
+        problems.append(f"--runs: must be >= 1, got {args.runs}")
+    if args.seed is not None and args.seed < 0:
+        problems.append(f"--seed: must be >= 0, got {args.seed}")
+    if args.replicate is not None and args.replicate < 0:
+        problems.append(f"--replicate: must be >= 0, got {args.replicate}")
+    if args.replicate is not None and args.runs is not None:
+        problems.append("--replicate re-creates one run; it cannot be combined with --runs")
+    return problems
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim import output, runner, summary, text
+    from sim.scenario import load_scenario
+
+    problems = _check_run_arguments(args)
+    if problems:
+        return _fail(problems)
+    scenario = load_scenario(args.scenario)
+    if args.runs is None:
+        model = runner.run(scenario, seed=args.seed, replicate=args.replicate)
+        outcome = model.outcome()
+        result = outcome.to_dict(scenario) | {"events": model.event_log}
+        records = [outcome.to_record()]
+        report = text.format_run(scenario, outcome, model.event_log)
+    else:
+        from tqdm import tqdm
+
+        quiet = args.quiet or not sys.stderr.isatty()
+        with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
+            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, progress=bar.update)
+        result = summary.summarise(scenario, mc.outcomes, mc.seed)
+        records = mc.records()
+        report = text.format_monte_carlo(scenario, result)
+    if args.out:
+        output.write_results(args.out, records, result)
+    sys.stdout.write(output.dumps(result) if args.json else report)
+    if args.out and not args.json:
+        print(f"wrote {args.out}/runs.parquet and {args.out}/summary.json")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.text import describe_scenario
+
+    scenario = load_scenario(args.scenario)
+    print(describe_scenario(scenario, args.scenario))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "validate": _validate}
+    try:
+        return handlers[args.command](args)
+    except InputError as error:
+        return _fail(error.lines())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

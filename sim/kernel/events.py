@@ -1,0 +1,77 @@
+"""Scheduled events, applied to the state of every replicate at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.kernel.state import NegotiationState
+from sim.scenario.scenario import Scenario
+from sim.scenario.spec import Bilateral, Event, Membership, Shift
+
+__all__ = ["apply_event", "describe_event"]
+
+MIN_CAPABILITY = 1e-9
+
+
+def apply_event(scenario: Scenario, state: NegotiationState, event: Event) -> None:
+    """Apply one event to ``state`` in place (it takes effect before its round is played).
+
+    - ``shift``: :math:`v \\leftarrow` ``to``, or :math:`v \\leftarrow v +` ``by``, for an actor's
+      position (clipped to the range), salience (clipped to [0, 1]) or capability (kept > 0).
+    - ``bilateral``: actors a and b each move ``strength`` of the way to their
+      capability-weighted midpoint :math:`m = (c_a p_a + c_b p_b) / (c_a + c_b)`.
+    - ``join`` / ``leave``: the actor starts or stops taking part in the track.
+    """
+    if isinstance(event, Shift):
+        _shift(scenario, state, event)
+    elif isinstance(event, Bilateral):
+        _bilateral(scenario, state, event)
+    elif isinstance(event, Membership):
+        actor = scenario.actor_index[event.actor]
+        track = scenario.track_index[event.track]
+        state.participating[:, track, actor] = event.kind == "join"
+    else:  # pragma: no cover - the schema admits no other kind
+        raise TypeError(f"unknown event {event!r}")
+
+
+def _shift(scenario: Scenario, state: NegotiationState, event: Shift) -> None:
+    actor = scenario.actor_index[event.actor]
+    if event.attribute == "capability":
+        current = state.capability[:, actor]
+        new = event.to if event.to is not None else current + event.by
+        state.capability[:, actor] = np.maximum(new, MIN_CAPABILITY)
+        return
+    dim = scenario.dimension_index[event.dimension]
+    table = state.position if event.attribute == "position" else state.salience
+    current = table[:, actor, dim]
+    new = event.to if event.to is not None else current + event.by
+    lower, upper = (scenario.lower[dim], scenario.upper[dim]) if event.attribute == "position" else (0.0, 1.0)
+    table[:, actor, dim] = np.clip(new, lower, upper)
+
+
+def _bilateral(scenario: Scenario, state: NegotiationState, event: Bilateral) -> None:
+    a, b = (scenario.actor_index[actor_id] for actor_id in event.actors)
+    if event.dimensions is not None:
+        names = event.dimensions
+    else:
+        held = [set(scenario.actors[i].position) for i in (a, b)]
+        names = [d for d in scenario.dimension_ids if d in held[0] & held[1]]
+    dims = np.array([scenario.dimension_index[d] for d in names], dtype=int)
+    c_a, c_b = state.capability[:, a, None], state.capability[:, b, None]
+    p_a, p_b = state.position[:, a, dims], state.position[:, b, dims]
+    midpoint = (c_a * p_a + c_b * p_b) / (c_a + c_b)
+    state.position[:, a, dims] = p_a + event.strength * (midpoint - p_a)
+    state.position[:, b, dims] = p_b + event.strength * (midpoint - p_b)
+
+
+def describe_event(event: Event) -> str:
+    """A short human-readable line for an event."""
+    if isinstance(event, Shift):
+        change = f"to {event.to:g}" if event.to is not None else f"by {event.by:+g}"
+        where = f" on {event.dimension}" if event.dimension else ""
+        text = f"{event.actor} {event.attribute}{where} {change}"
+    elif isinstance(event, Bilateral):
+        text = f"bilateral {event.actors[0]}-{event.actors[1]} (strength {event.strength:g})"
+    else:
+        text = f"{event.actor} {event.kind}s track {event.track}"
+    return f"round {event.round}: {text}" + (f" - {event.note}" if event.note else "")

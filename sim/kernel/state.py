@@ -1,0 +1,97 @@
+"""The state of a negotiation, for R replicates at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.scenario import Scenario
+
+__all__ = ["NegotiationState", "initial_state"]
+
+
+@dataclass
+class NegotiationState:
+    """Everything that changes during a negotiation.
+
+    Shapes: R replicates, A actors, D dimensions, K tracks.
+
+    Attributes
+    ----------
+    position, salience : array (R, A, D)
+        Current stances (moved by blocs and events).
+    capability : array (R, A)
+    participating : array (R, K, A) of bool
+        Who takes part in each track now (changed by join / leave events).
+    draft : array (R, D)
+        The text on the table, on every dimension.
+    utility, demand : array (R, K, A)
+        Each actor's utility of the last draft (or its pledge) and its demand then.
+    accepts : array (R, K, A) of bool
+        Each actor's last answer.
+    open : array (R, K) of bool
+        Whether each track is still negotiating.
+    agreed_round : array (R, K) of int
+        The round a track closed with agreement, 0 if it has not.
+    signed : array (R, K, A) of bool
+        Signatories of opt-in tracks.
+    pledge : array (R, A, D)
+        Each signatory's pledge on opt-in dimensions (NaN where none).
+    round : int
+        Rounds played so far.
+    """
+
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    participating: np.ndarray
+    draft: np.ndarray
+    utility: np.ndarray
+    demand: np.ndarray
+    accepts: np.ndarray
+    open: np.ndarray
+    agreed_round: np.ndarray
+    signed: np.ndarray
+    pledge: np.ndarray
+    round: int = 0
+
+    @property
+    def replicates(self) -> int:
+        return self.position.shape[0]
+
+    @property
+    def agreed(self) -> np.ndarray:
+        """array (R, K) of bool: tracks that reached agreement."""
+        return self.agreed_round > 0
+
+
+def initial_state(scenario: Scenario, position: np.ndarray | None = None) -> NegotiationState:
+    """The state before round 1.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    position : array (R, A, D), optional
+        Opening positions per replicate (e.g. drawn for a Monte Carlo); the
+        scenario's declared positions, as one replicate, if omitted.
+    """
+    if position is None:
+        position = scenario.position[None, :, :]
+    replicates, actors, dims = position.shape
+    tracks = len(scenario.tracks)
+    participating = np.stack([track.participants for track in scenario.tracks])
+    return NegotiationState(
+        position=np.array(position, dtype=float),
+        salience=np.broadcast_to(scenario.salience, (replicates, actors, dims)).copy(),
+        capability=np.broadcast_to(scenario.capability, (replicates, actors)).copy(),
+        participating=np.broadcast_to(participating, (replicates, tracks, actors)).copy(),
+        draft=np.broadcast_to(scenario.status_quo, (replicates, dims)).copy(),
+        utility=np.full((replicates, tracks, actors), np.nan),
+        demand=np.full((replicates, tracks, actors), np.nan),
+        accepts=np.zeros((replicates, tracks, actors), dtype=bool),
+        open=np.ones((replicates, tracks), dtype=bool),
+        agreed_round=np.zeros((replicates, tracks), dtype=int),
+        signed=np.zeros((replicates, tracks, actors), dtype=bool),
+        pledge=np.full((replicates, actors, dims), np.nan),
+    )

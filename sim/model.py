@@ -1,0 +1,144 @@
+"""The Mesa model of one negotiation run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+
+from sim.agents import ActorAgent, BrokerAgent
+from sim.kernel.blocs import pull_toward_blocs
+from sim.kernel.events import apply_event, describe_event
+from sim.kernel.state import initial_state
+from sim.kernel.uncertainty import sample_positions
+from sim.outcome import RunOutcome, outcomes_from_state
+from sim.protocols import registry
+from sim.scenario.scenario import Scenario
+from sim.scenario.spec import Event
+from sim.seeding import run_seed
+
+__all__ = ["NegotiationModel"]
+
+
+class _ScheduledEvent:
+    """Holds one scenario event until the model's clock reaches it (Mesa keeps only a weak reference)."""
+
+    def __init__(self, model: NegotiationModel, event: Event):
+        self.model = model
+        self.event = event
+
+    def fire(self) -> None:
+        apply_event(self.model.case, self.model.state, self.event)
+        self.model.event_log.append(describe_event(self.event))
+
+
+class NegotiationModel(mesa.Model):
+    """One run of a scenario: actors, a broker, scheduled events and a per-round record.
+
+    Each step is one round t:
+
+    1. events scheduled for round t have fired (Mesa calls them at time t - 1/2);
+    2. from round 2 on, bloc members move toward their bloc's position;
+    3. in round 1 the broker puts each track's first text on the table;
+    4. every open track plays its protocol's round;
+    5. the DataCollector records the draft, answers and utilities.
+
+    The run ends when no track is open (all agreed, or their deadlines passed).
+
+    Parameters
+    ----------
+    case : Scenario
+        The validated scenario.
+    seed : int, optional
+        Root seed; the scenario's ``seed`` if omitted.
+    replicate : int, optional
+        Monte Carlo replicate index. When given, the opening positions are
+        drawn from the scenario's declared uncertainty and the generator is
+        the replicate's own (:mod:`sim.seeding`); when omitted, the run uses
+        the declared positions.
+    collect : bool
+        Record per-round data in ``self.datacollector`` (off for speed in a Monte Carlo).
+    """
+
+    def __init__(self, case: Scenario, *, seed: int | None = None, replicate: int | None = None,
+                 collect: bool = True):
+        self.root_seed = case.seed if seed is None else int(seed)
+        self.replicate = replicate
+        self.run_seed = run_seed(self.root_seed, replicate)
+        super().__init__(rng=self.run_seed)
+        self.case = case
+        position = sample_positions(case, [self.rng]) if replicate is not None else None
+        self.state = initial_state(case, position)
+        self.opening = self.state.position.copy()
+        self.protocols = [registry.get(track.protocol) for track in case.tracks]
+        self.event_log: list[str] = []
+        self.actor_agents = [ActorAgent(self, i) for i in range(len(case.actor_ids))]
+        self.broker = BrokerAgent(self)
+        self._scheduled = [_ScheduledEvent(self, event) for event in case.events]
+        for scheduled in self._scheduled:
+            self.schedule_event(scheduled.fire, at=scheduled.event.round - 0.5)
+        self.collect = collect
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._model_reporters(), agent_reporters=self._agent_reporters()
+        ) if collect else None
+
+    def _model_reporters(self) -> dict[str, Any]:
+        reporters: dict[str, Any] = {"round": lambda m: m.state.round}
+        for d, dim_id in enumerate(self.case.dimension_ids):
+            reporters[f"draft.{dim_id}"] = lambda m, d=d: float(m.state.draft[0, d])
+        for k, track in enumerate(self.case.tracks):
+            reporters[f"{track.id}.accepting"] = lambda m, k=k: int(m.state.accepts[0, k].sum())
+            reporters[f"{track.id}.open"] = lambda m, k=k: bool(m.state.open[0, k])
+        return reporters
+
+    def _agent_reporters(self) -> dict[str, Any]:
+        reporters: dict[str, Any] = {"actor": lambda a: getattr(a, "actor_id", None)}
+        for k, track in enumerate(self.case.tracks):
+            reporters[f"utility.{track.id}"] = lambda a, k=k: a.utility(k) if isinstance(a, ActorAgent) else None
+            reporters[f"demand.{track.id}"] = lambda a, k=k: a.demand(k) if isinstance(a, ActorAgent) else None
+            reporters[f"accepts.{track.id}"] = lambda a, k=k: a.accepts(k) if isinstance(a, ActorAgent) else None
+        for d, dim_id in enumerate(self.case.dimension_ids):
+            reporters[f"position.{dim_id}"] = (
+                lambda a, d=d: float(a.model.state.position[0, a.index, d]) if isinstance(a, ActorAgent) else None)
+        return reporters
+
+    def step(self) -> None:
+        """Play one round of every open track."""
+        state, case = self.state, self.case
+        round_ = self.steps
+        state.round = round_
+        if round_ > 1:
+            state.position = pull_toward_blocs(state.position, state.salience, state.capability,
+                                               case.bloc, case.flexibility)
+        rngs = [self.rng]
+        for track, protocol in zip(case.tracks, self.protocols):
+            if round_ == 1:
+                protocol.open(case, track, state)
+            if state.open[0, track.index]:
+                protocol.play_round(case, track, state, round_, rngs)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        if not state.open.any() or round_ >= case.deadline:
+            self.running = False
+
+    def run(self) -> RunOutcome:
+        """Play rounds until every track has closed, and return the outcome."""
+        while self.running:
+            self.step()
+        return self.outcome()
+
+    def outcome(self, run_id: int | None = None) -> RunOutcome:
+        """The run's outcome so far (call after :meth:`run`)."""
+        coordinates = {
+            "run_id": run_id if run_id is not None else (self.replicate or 0),
+            "replicate": self.replicate,
+            "seed": self.root_seed,
+            "run_seed": self.run_seed,
+        }
+        return outcomes_from_state(self.case, self.state, self.opening, [coordinates])[0]
+
+    def trajectory(self) -> Any:
+        """Per-round model-level data as a pandas DataFrame (needs ``collect=True``)."""
+        if self.datacollector is None:
+            raise RuntimeError("this model was built with collect=False")
+        return self.datacollector.get_model_vars_dataframe()

@@ -1,0 +1,216 @@
+"""What a run ends with: per-track outcomes and a flat record with its coordinates."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.kernel import decision, utility
+from sim.kernel.state import NegotiationState
+from sim.scenario.scenario import Scenario, TrackInfo
+
+__all__ = ["RunOutcome", "TrackOutcome", "outcomes_from_state"]
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass(frozen=True)
+class TrackOutcome:
+    """How one track ended.
+
+    Attributes
+    ----------
+    statement : dict
+        The agreed value on each of the track's dimensions (for an opt-in track, the
+        signatories' capability-weighted mean pledge); NaN where nothing was agreed.
+    last_draft : dict
+        The text on the table when the track closed.
+    utility : dict
+        Each participant's utility of what it ends with: the statement, its own
+        pledge on an opt-in track, or the status quo where it has no agreement.
+    concession : dict
+        How far the statement (or its pledge) lies from the actor's opening
+        position: salience-weighted, range-normalised distance in [0, 1]; NaN
+        where it agreed to nothing.
+    accepted : list
+        Who accepted the last text (signatories on an opt-in track).
+    blockers : list
+        Veto holders still rejecting when a collective track failed.
+    """
+
+    track: str
+    rule: str
+    protocol: str
+    agreed: bool
+    round: int | None
+    statement: dict[str, float]
+    last_draft: dict[str, float]
+    utility: dict[str, float]
+    concession: dict[str, float]
+    accepted: list[str]
+    blockers: list[str]
+    signatories: list[str] = field(default_factory=list)
+    pledges: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_dict(self, scenario: Scenario) -> dict[str, Any]:
+        shown = self.statement if self.agreed else {d: scenario.status_quo[scenario.dimension_index[d]]
+                                                      for d in self.statement}
+        return {
+            "track": self.track,
+            "rule": self.rule,
+            "protocol": self.protocol,
+            "agreed": self.agreed,
+            "round": self.round,
+            "statement": {d: _number(v) for d, v in self.statement.items()},
+            "wording": {d: scenario.wording(d, v) for d, v in shown.items()},
+            "last_draft": {d: _number(v) for d, v in self.last_draft.items()},
+            "utility": {a: _number(v) for a, v in self.utility.items()},
+            "concession": {a: _number(v) for a, v in self.concession.items()},
+            "accepted": self.accepted,
+            "blockers": self.blockers,
+            "signatories": self.signatories,
+            "pledges": {a: {d: _number(v) for d, v in p.items()} for a, p in self.pledges.items()},
+        }
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run's outcome, with the coordinates that recreate it."""
+
+    scenario: str
+    run_id: int
+    replicate: int | None
+    seed: int
+    run_seed: int
+    rounds: int
+    tracks: tuple[TrackOutcome, ...]
+
+    @property
+    def agreed(self) -> bool:
+        """Whether every track reached agreement."""
+        return all(track.agreed for track in self.tracks)
+
+    def track(self, track_id: str) -> TrackOutcome:
+        return next(t for t in self.tracks if t.track == track_id)
+
+    def to_dict(self, scenario: Scenario) -> dict[str, Any]:
+        """Nested, JSON-ready form."""
+        return {
+            "scenario": self.scenario,
+            "run_id": self.run_id,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "run_seed": self.run_seed,
+            "agreed": self.agreed,
+            "rounds": self.rounds,
+            "tracks": [track.to_dict(scenario) for track in self.tracks],
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """One flat row: coordinates, then outcome columns (see README, 'Output columns')."""
+        row: dict[str, Any] = {
+            "run_id": self.run_id,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "run_seed": self.run_seed,
+            "agreed": self.agreed,
+            "rounds": self.rounds,
+        }
+        for t in self.tracks:
+            row[f"{t.track}.agreed"] = t.agreed
+            row[f"{t.track}.round"] = t.round
+            row[f"{t.track}.blockers"] = list(t.blockers)
+            row[f"{t.track}.signatories"] = list(t.signatories)
+        for t in self.tracks:
+            for d, v in t.statement.items():
+                row[f"statement.{d}"] = v
+        for kind in ("utility", "concession"):
+            for t in self.tracks:
+                for a, v in getattr(t, kind).items():
+                    row[f"{kind}.{t.track}.{a}"] = v
+        for t in self.tracks:
+            for a, pledge in t.pledges.items():
+                for d, v in pledge.items():
+                    row[f"pledge.{a}.{d}"] = v
+        return row
+
+
+def outcomes_from_state(scenario: Scenario, state: NegotiationState, opening: np.ndarray,
+                        coordinates: list[dict[str, Any]]) -> list[RunOutcome]:
+    """Read the outcome of each replicate off a finished state.
+
+    Parameters
+    ----------
+    opening : array (R, A, D)
+        Positions before round 1, for concessions.
+    coordinates : list of dict
+        Per replicate: ``run_id``, ``replicate``, ``seed``, ``run_seed``.
+    """
+    per_track = [_track_arrays(scenario, track, state, opening) for track in scenario.tracks]
+    outcomes = []
+    for r, where in enumerate(coordinates):
+        tracks = tuple(_track_outcome(scenario, track, arrays, r)
+                       for track, arrays in zip(scenario.tracks, per_track))
+        outcomes.append(RunOutcome(scenario=scenario.name, rounds=state.round, tracks=tracks, **where))
+    return outcomes
+
+
+def _track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
+                  opening: np.ndarray) -> dict[str, np.ndarray]:
+    k, dims, width = track.index, track.dims, scenario.width[track.dims]
+    agreed = state.agreed_round[:, k] > 0
+    members = state.participating[:, k, :]
+    weights = utility.salience_weights(state.salience[:, :, dims])
+    position = state.position[:, :, dims]
+    opening_weights = utility.salience_weights(scenario.salience[None, :, dims])
+    status_quo = np.broadcast_to(scenario.status_quo[dims], state.draft[:, dims].shape)
+    if track.rule_kind == "opt_in":
+        signed = state.signed[:, k, :]
+        pledge = state.pledge[:, :, dims]
+        ends_with = np.where(signed[:, :, None], pledge, status_quo[:, None, :])
+        value = utility.utility(ends_with, position, weights, width)
+        conceded = np.where(signed, utility.distance(pledge, opening[:, :, dims], opening_weights, width), np.nan)
+        statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
+        blocked = np.zeros_like(members)
+    else:
+        statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
+        ends_with = np.where(agreed[:, None], state.draft[:, dims], status_quo)
+        value = utility.utility(ends_with, position, weights, width)
+        conceded = np.where(agreed[:, None],
+                            utility.distance(state.draft[:, dims], opening[:, :, dims], opening_weights, width),
+                            np.nan)
+        blocked = np.where(agreed[:, None], False,
+                           decision.blockers(state.accepts[:, k, :], members, scenario.veto))
+        signed = np.zeros_like(members)
+    return {"agreed": agreed, "members": members, "value": value, "conceded": conceded,
+            "statement": statement, "blocked": blocked, "signed": signed,
+            "accepts": state.accepts[:, k, :] & members, "draft": state.draft[:, dims],
+            "round": state.agreed_round[:, k], "pledge": state.pledge[:, :, dims]}
+
+
+def _track_outcome(scenario: Scenario, track: TrackInfo, arrays: dict[str, np.ndarray], r: int) -> TrackOutcome:
+    ids = scenario.actor_ids
+    dim_ids = [scenario.dimension_ids[d] for d in track.dims]
+    members = [i for i in range(len(ids)) if arrays["members"][r, i]]
+    agreed = bool(arrays["agreed"][r])
+    return TrackOutcome(
+        track=track.id,
+        rule=track.rule_kind,
+        protocol=track.protocol,
+        agreed=agreed,
+        round=int(arrays["round"][r]) if agreed else None,
+        statement={d: float(arrays["statement"][r, j]) for j, d in enumerate(dim_ids)},
+        last_draft={d: float(arrays["draft"][r, j]) for j, d in enumerate(dim_ids)},
+        utility={ids[i]: float(arrays["value"][r, i]) for i in members},
+        concession={ids[i]: float(arrays["conceded"][r, i]) for i in members},
+        accepted=[ids[i] for i in members if arrays["accepts"][r, i]],
+        blockers=[ids[i] for i in members if arrays["blocked"][r, i]],
+        signatories=[ids[i] for i in members if arrays["signed"][r, i]],
+        pledges={ids[i]: {d: float(arrays["pledge"][r, i, j]) for j, d in enumerate(dim_ids)}
+                 for i in members if arrays["signed"][r, i]},
+    )

@@ -1,0 +1,1 @@
+"""Negotiation protocols: small registered strategies, one per module."""

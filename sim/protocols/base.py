@@ -1,0 +1,44 @@
+"""What every protocol declares and does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.kernel.state import NegotiationState
+    from sim.scenario.scenario import Scenario, TrackInfo
+
+__all__ = ["Protocol"]
+
+
+class Protocol:
+    """A way of negotiating one track, as array functions over replicates.
+
+    Subclasses declare their metadata and implement :meth:`open` and
+    :meth:`play_round`; both update the state of the open replicates in place.
+    They hold no state of their own, so a protocol is the same object for
+    every run.
+    """
+
+    name: ClassVar[str]
+    citation: ClassVar[str]
+    summary: ClassVar[str]
+    stochastic: ClassVar[bool]
+    """Whether the protocol draws random numbers of its own (beyond logistic acceptance)."""
+    batched: ClassVar[bool] = True
+    """Whether one call handles any number of replicates."""
+    decision_rules: ClassVar[tuple[str, ...]]
+
+    @staticmethod
+    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
+        """Put the first text on the table before round 1."""
+        raise NotImplementedError
+
+    @staticmethod
+    def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
+                   rngs: Sequence[np.random.Generator]) -> None:
+        """Play round ``round_`` of ``track`` for every replicate where it is still open."""
+        raise NotImplementedError

@@ -1,0 +1,139 @@
+"""The mediated single negotiating text: how communiques are drafted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.kernel import acceptance, concession, decision, draws, utility
+from sim.kernel.state import NegotiationState
+from sim.protocols.base import Protocol
+from sim.protocols.registry import register
+from sim.scenario.scenario import Scenario, TrackInfo
+
+__all__ = ["Mediated", "compromise", "revise_draft"]
+
+
+def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
+               members: np.ndarray) -> np.ndarray:
+    """Capability x salience weighted mean of members' positions (Achen's compromise model).
+
+    .. math:: \\hat x_d = \\sum_i c_i s_{id} x_{id} / \\sum_i c_i s_{id}
+
+    Parameters
+    ----------
+    position, salience : array (R, A, D)
+    capability : array (R, A)
+    members : array (R, A) of bool
+
+    Returns
+    -------
+    array (R, D); the capability-weighted mean where no member has salience on a dimension.
+    """
+    weight = np.where(members[:, :, None], capability[:, :, None] * salience, 0.0)
+    total = weight.sum(axis=1)
+    plain = np.where(members, capability, 0.0)[:, :, None]
+    fallback = (plain * position).sum(axis=1) / np.maximum(plain.sum(axis=1), 1e-300)
+    weighted = (weight * position).sum(axis=1) / np.where(total > 0, total, 1.0)
+    return np.where(total > 0, weighted, fallback)
+
+
+def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
+                 objectors: np.ndarray, dissatisfaction: np.ndarray, step: float) -> np.ndarray:
+    """The broker's revision toward the objections.
+
+    .. math::
+        W_{id} = c_i \\, s_{id} \\, \\max(a_i - u_i, 0) \\, [i \\text{ objects}], \\qquad
+        x_d \\leftarrow x_d + \\lambda \\Big( \\frac{\\sum_i W_{id} p_{id}}{\\sum_i W_{id}} - x_d \\Big)
+
+    where :math:`\\lambda` is the broker's step; a dimension no objector weighs stays put.
+
+    Parameters
+    ----------
+    draft : array (R, D)
+    position, salience : array (R, A, D)
+    capability, dissatisfaction : array (R, A)
+    objectors : array (R, A) of bool
+    """
+    weight = np.where(objectors, capability * np.maximum(dissatisfaction, 0.0), 0.0)[:, :, None] * salience
+    total = weight.sum(axis=1)
+    target = (weight * position).sum(axis=1) / np.where(total > 0, total, 1.0)
+    return np.where(total > 0, draft + step * (target - draft), draft)
+
+
+@register
+class Mediated(Protocol):
+    """A broker drafts one text; members accept or object in parallel; the broker revises.
+
+    Each round t of a track with deadline T:
+
+    1. every participant i evaluates the draft x: utility
+       :math:`u_i(x) = 1 - \\sum_d w_{id} |x_d - p_{id}| / \\text{width}_d` and demand
+       :math:`a_i(t) = r_i + (1 - r_i)(1 - \\alpha_i(t))` with Faratin's
+       :math:`\\alpha_i(t) = ((t-1)/(T-1))^{1/\\beta_i}`;
+    2. it accepts when :math:`u_i \\ge a_i` (or with probability
+       :math:`1/(1 + e^{-(u_i - a_i)/\\tau})` under logistic acceptance);
+    3. if the track's decision rule is met, the draft is the statement;
+    4. otherwise, before the deadline, the broker moves the draft a share
+       :math:`\\lambda` toward the objectors' positions weighted by capability x
+       salience x dissatisfaction (:func:`revise_draft`).
+
+    The first draft is the members' compromise (:func:`compromise`) or the status
+    quo, as the broker is declared. Bloc cohesion and events act on positions
+    before each round (see :mod:`sim.model`). Agreement near the deadline is
+    not scripted: it comes from Boulware demands falling late while the draft
+    converges on what the objectors can live with.
+    """
+
+    name = "mediated"
+    citation = ("Raiffa, H. (1982). The Art and Science of Negotiation, ch. 14 (single negotiating text); "
+                "Faratin, Sierra & Jennings (1998), Robotics and Autonomous Systems 24(3-4)")
+    summary = "broker drafts one text, members accept or object, broker revises toward objections"
+    stochastic = False
+    batched = True
+    decision_rules = decision.COLLECTIVE_RULES
+
+    @staticmethod
+    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
+        dims = track.dims
+        if scenario.spec.broker.initial_draft == "status_quo":
+            state.draft[:, dims] = scenario.status_quo[dims]
+            return
+        members = state.participating[:, track.index, :]
+        state.draft[:, dims] = compromise(state.position[:, :, dims], state.salience[:, :, dims],
+                                          state.capability, members)
+
+    @staticmethod
+    def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
+                   rngs: Sequence[np.random.Generator]) -> None:
+        k, dims = track.index, track.dims
+        live = state.open[:, k]
+        members = state.participating[:, k, :]
+        position, salience = state.position[:, :, dims], state.salience[:, :, dims]
+        weights = utility.salience_weights(salience)
+        value = utility.utility(state.draft[:, dims], position, weights, scenario.width[dims])
+        demand = np.broadcast_to(
+            concession.demand(round_, track.deadline, scenario.tactic,
+                                    scenario.reservation_utility[track.index]),
+            value.shape)
+        rule = scenario.spec.acceptance
+        noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None
+        answers = acceptance.accepts(value, demand, rule.rule, rule.temperature, noise) & members
+
+        live_rows = live[:, None]
+        state.utility[:, k, :] = np.where(live_rows, value, state.utility[:, k, :])
+        state.demand[:, k, :] = np.where(live_rows, demand, state.demand[:, k, :])
+        state.accepts[:, k, :] = np.where(live_rows, answers, state.accepts[:, k, :])
+
+        met = live & decision.rule_met(answers, members, scenario.veto, state.capability,
+                                       track.rule_kind, track.rule_by, track.threshold)
+        state.agreed_round[:, k] = np.where(met, round_, state.agreed_round[:, k])
+        still = live & ~met
+        if round_ >= track.deadline:
+            state.open[:, k] = False
+            return
+        state.open[:, k] = still
+        revised = revise_draft(state.draft[:, dims], position, salience, state.capability,
+                               members & ~answers, demand - value, scenario.spec.broker.step)
+        state.draft[:, dims] = np.where(still[:, None], revised, state.draft[:, dims])

@@ -1,0 +1,117 @@
+"""Reading scenario files: TOML or YAML in, a validated, frozen :class:`Scenario` out.
+
+The loader never simulates; the model never reads files.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import InputError
+from sim.scenario.references import check_references
+from sim.scenario.scenario import Scenario
+from sim.scenario.spec import ScenarioSpec
+
+__all__ = ["load_scenario", "scenario_from_dict"]
+
+_UNION_TAGS = {
+    "shift", "bilateral", "join", "leave",
+    "unanimity", "qualified_majority", "simple_majority", "opt_in",
+}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and freeze the scenario in ``path`` (``.toml``, ``.yaml`` or ``.yml``).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, cannot be parsed (the message gives the line)
+        or breaks the schema (one message per problem, each with its field path).
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise InputError(source, ["no such file" if not path.exists() else "not a file"])
+    data = _parse(path, source)
+    return scenario_from_dict(data, source=source)
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data (the parsed contents of a file)."""
+    if not isinstance(data, dict):
+        raise InputError(source, ["the file must hold a table of scenario fields at its top level"])
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as error:
+        raise InputError(source, [_describe(item) for item in error.errors()]) from None
+    problems = check_references(spec)
+    if problems:
+        raise InputError(source, [f"{field}: {message}" for field, message in problems])
+    return Scenario(spec)
+
+
+def _parse(path: Path, source: str) -> Any:
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(source, [f"cannot read: {error}"]) from None
+    if suffix == ".toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(source, [f"invalid TOML: {error}"]) from None
+    if suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(error, "problem", None) or str(error)
+            raise InputError(source, [f"invalid YAML: {problem}{where}"]) from None
+    raise InputError(source, [f"unknown file type '{suffix}': expected .toml, .yaml or .yml"])
+
+
+def _describe(item: dict[str, Any]) -> str:
+    """One line for one pydantic error: ``field.path: message``."""
+    location = _field_path(item["loc"])
+    kind = item["type"]
+    value = item.get("input")
+    if kind == "extra_forbidden":
+        message = "unknown field (not part of the scenario schema)"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):
+        message = f"must be a finite number, got {value}"
+    elif kind == "value_error":
+        message = str(item["msg"]).removeprefix("Value error, ")
+    elif kind == "union_tag_invalid":
+        expected = item.get("ctx", {}).get("expected_tags", "")
+        message = f"unknown kind '{item['ctx'].get('tag')}'; expected one of {expected}"
+    elif kind == "literal_error":
+        message = f"{item['msg'].replace('Input should be', 'must be')}, got {value!r}"
+    else:
+        message = f"{item['msg']}, got {value!r}" if value is not None and not isinstance(value, dict) else item["msg"]
+    return f"{location}: {message}" if location else message
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    previous: Any = None
+    for element in loc:
+        is_tag = isinstance(element, str) and element in _UNION_TAGS and (
+            isinstance(previous, int) or previous == "decision_rule"
+        )
+        if isinstance(element, int):
+            parts.append(f"[{element}]")
+        elif not is_tag:
+            parts.append(("." if parts else "") + ("from" if element == "from_" else str(element)))
+        previous = element
+    return "".join(parts)

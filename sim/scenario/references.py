@@ -1,0 +1,185 @@
+"""Checks that relate one part of a scenario to another.
+
+Each check yields ``(field_path, message)`` pairs, so that a user sees every
+problem at once, each with the place in the file it concerns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from sim.protocols import registry
+from sim.scenario.spec import Membership, OptIn, ScenarioSpec, Shift
+
+Problem = tuple[str, str]
+
+
+def check_references(spec: ScenarioSpec) -> list[Problem]:
+    """Return every cross-reference problem in ``spec`` (empty when it is consistent)."""
+    problems: list[Problem] = []
+    for check in (_unique_ids, _actors, _tracks, _events):
+        problems.extend(check(spec))
+    return problems
+
+
+def _unique_ids(spec: ScenarioSpec) -> Iterator[Problem]:
+    for section in ("dimensions", "actors", "tracks"):
+        items = getattr(spec, section)
+        counts = Counter(item.id for item in items)
+        for index, item in enumerate(items):
+            if counts[item.id] > 1:
+                yield f"{section}[{index}].id", f"duplicate id '{item.id}'"
+                counts[item.id] = 0  # report each duplicate once
+    if len(spec.actors) < 2:
+        yield "actors", f"a negotiation needs at least two actors, got {len(spec.actors)}"
+    for index, dimension in enumerate(spec.dimensions):
+        path = f"dimensions[{index}]"
+        lower, upper = dimension.range
+        if not lower < upper:
+            yield f"{path}.range", f"lower bound must be below upper bound, got [{lower:g}, {upper:g}]"
+            continue
+        if not lower <= dimension.status_quo <= upper:
+            yield (
+                f"{path}.status_quo",
+                f"must be in the range [{lower:g}, {upper:g}], got {dimension.status_quo:g}",
+            )
+        starts = [band.from_ for band in dimension.wording]
+        if starts[0] != lower:
+            yield f"{path}.wording[0].from", f"the first band must start at {lower:g}, got {starts[0]:g}"
+        for band_index in range(1, len(starts)):
+            if not starts[band_index - 1] < starts[band_index] <= upper:
+                yield (
+                    f"{path}.wording[{band_index}].from",
+                    f"bands must start in increasing order within [{lower:g}, {upper:g}], "
+                    f"got {starts[band_index]:g} after {starts[band_index - 1]:g}",
+                )
+
+
+def _dimension_ranges(spec: ScenarioSpec) -> dict[str, tuple[float, float]]:
+    return {dimension.id: dimension.range for dimension in spec.dimensions}
+
+
+def _needed_dimensions(spec: ScenarioSpec) -> dict[str, dict[str, str]]:
+    """For each actor, the dimensions it must hold a position on, mapped to the track needing it."""
+    everyone = [actor.id for actor in spec.actors]
+    needed: dict[str, dict[str, str]] = {actor_id: {} for actor_id in everyone}
+    joiners = [(e.actor, e.track) for e in spec.events if isinstance(e, Membership) and e.kind == "join"]
+    for track in spec.tracks:
+        members = set(track.participants if track.participants is not None else everyone)
+        if isinstance(track.decision_rule, OptIn):
+            members.add(track.decision_rule.counterpart)
+        members.update(actor for actor, track_id in joiners if track_id == track.id)
+        for actor_id in members & set(everyone):
+            for dimension_id in track.dimensions:
+                needed[actor_id].setdefault(dimension_id, track.id)
+    return needed
+
+
+def _actors(spec: ScenarioSpec) -> Iterator[Problem]:
+    ranges = _dimension_ranges(spec)
+    needed = _needed_dimensions(spec)
+    for index, actor in enumerate(spec.actors):
+        path = f"actors[{index}]"
+        for field in ("position", "salience", "position_sd"):
+            for dimension_id in getattr(actor, field):
+                if dimension_id not in ranges:
+                    yield f"{path}.{field}.{dimension_id}", f"unknown dimension '{dimension_id}'"
+        for dimension_id, track_id in needed.get(actor.id, {}).items():
+            for field in ("position", "salience"):
+                if dimension_id not in getattr(actor, field):
+                    yield (
+                        f"{path}.{field}",
+                        f"missing '{dimension_id}' (a dimension of track '{track_id}', "
+                        f"in which '{actor.id}' takes part)",
+                    )
+        if isinstance(actor.reservation_utility, dict):
+            track_ids = {track.id for track in spec.tracks}
+            for track_id in actor.reservation_utility:
+                if track_id not in track_ids:
+                    yield f"{path}.reservation_utility.{track_id}", f"unknown track '{track_id}'"
+        for dimension_id, value in actor.position.items():
+            if dimension_id in ranges:
+                lower, upper = ranges[dimension_id]
+                if not lower <= value <= upper:
+                    yield (
+                        f"{path}.position.{dimension_id}",
+                        f"must be in the range of '{dimension_id}' [{lower:g}, {upper:g}], got {value:g}",
+                    )
+
+
+def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
+    actor_ids = {actor.id for actor in spec.actors}
+    owner: dict[str, str] = {}
+    for index, track in enumerate(spec.tracks):
+        path = f"tracks[{index}]"
+        for dim_index, dimension_id in enumerate(track.dimensions):
+            if dimension_id not in _dimension_ranges(spec):
+                yield f"{path}.dimensions[{dim_index}]", f"unknown dimension '{dimension_id}'"
+            elif dimension_id in owner:
+                yield (
+                    f"{path}.dimensions[{dim_index}]",
+                    f"'{dimension_id}' already belongs to track '{owner[dimension_id]}'",
+                )
+            else:
+                owner[dimension_id] = track.id
+        for p_index, actor_id in enumerate(track.participants or []):
+            if actor_id not in actor_ids:
+                yield f"{path}.participants[{p_index}]", f"unknown actor '{actor_id}'"
+        rule = track.decision_rule
+        if isinstance(rule, OptIn) and rule.counterpart not in actor_ids:
+            yield f"{path}.decision_rule.counterpart", f"unknown actor '{rule.counterpart}'"
+        protocol_name = track.protocol or registry.default_protocol_for(rule.kind)
+        if protocol_name not in registry.names():
+            yield (
+                f"{path}.protocol",
+                f"unknown protocol '{protocol_name}'; known: {', '.join(registry.names())}",
+            )
+        elif rule.kind not in registry.get(protocol_name).decision_rules:
+            supported = ", ".join(registry.get(protocol_name).decision_rules)
+            yield (
+                f"{path}.decision_rule.kind",
+                f"protocol '{protocol_name}' does not support '{rule.kind}' (it supports: {supported})",
+            )
+    for dimension in spec.dimensions:
+        if dimension.id not in owner:
+            index = [d.id for d in spec.dimensions].index(dimension.id)
+            yield f"dimensions[{index}]", f"'{dimension.id}' is not negotiated in any track"
+
+
+def _events(spec: ScenarioSpec) -> Iterator[Problem]:
+    actor_ids = {actor.id for actor in spec.actors}
+    dimension_ids = set(_dimension_ranges(spec))
+    track_ids = {track.id for track in spec.tracks}
+    last_round = max([spec.deadline] + [t.deadline for t in spec.tracks if t.deadline is not None])
+    for index, event in enumerate(spec.events):
+        path = f"events[{index}]"
+        if event.round > last_round:
+            yield f"{path}.round", f"must be at most the last deadline ({last_round}), got {event.round}"
+        named = event.actors if event.kind == "bilateral" else (event.actor,)
+        for position, actor_id in enumerate(named):
+            if actor_id not in actor_ids:
+                field = f"actors[{position}]" if event.kind == "bilateral" else "actor"
+                yield f"{path}.{field}", f"unknown actor '{actor_id}'"
+        if event.kind == "bilateral":
+            if event.actors[0] == event.actors[1]:
+                yield f"{path}.actors", "a bilateral needs two different actors"
+            for d_index, dimension_id in enumerate(event.dimensions or []):
+                if dimension_id not in dimension_ids:
+                    yield f"{path}.dimensions[{d_index}]", f"unknown dimension '{dimension_id}'"
+        elif isinstance(event, Shift):
+            yield from _shift(event, path, dimension_ids)
+        elif isinstance(event, Membership) and event.track not in track_ids:
+            yield f"{path}.track", f"unknown track '{event.track}'"
+
+
+def _shift(event: Shift, path: str, dimension_ids: set[str]) -> Iterator[Problem]:
+    if (event.to is None) == (event.by is None):
+        yield path, "give exactly one of 'to' (new value) or 'by' (change)"
+    if event.attribute == "capability":
+        if event.dimension is not None:
+            yield f"{path}.dimension", "capability has no dimension; remove this field"
+    elif event.dimension is None:
+        yield f"{path}.dimension", f"a {event.attribute} shift needs a dimension"
+    elif event.dimension not in dimension_ids:
+        yield f"{path}.dimension", f"unknown dimension '{event.dimension}'"

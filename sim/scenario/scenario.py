@@ -1,0 +1,171 @@
+"""The frozen, numeric form of a validated scenario.
+
+Actors are held in order of their ids, whatever their order in the file, so
+a deterministic outcome cannot depend on how a file lists them. Dimensions
+and tracks keep their file order (it is the order a statement is printed in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from sim.protocols import registry
+from sim.scenario.spec import Actor, Dimension, OptIn, ScenarioSpec
+
+__all__ = ["Scenario", "TrackInfo"]
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """One track in array form.
+
+    Attributes
+    ----------
+    index : int
+        Position of the track in the scenario.
+    dims : numpy.ndarray
+        Indices of the track's dimensions into the scenario's dimension axis.
+    participants : numpy.ndarray
+        Boolean mask over actors: who takes part at the start.
+    counterpart : int
+        Actor index of the counterpart on an opt-in track, else -1.
+    """
+
+    index: int
+    id: str
+    name: str
+    dims: np.ndarray
+    participants: np.ndarray
+    rule_kind: str
+    rule_by: str
+    threshold: float
+    counterpart: int
+    min_signatories: int
+    protocol: str
+    deadline: int
+
+
+DEFAULT_RESERVATION_UTILITY = 0.5
+
+
+def _reservation(actor: Actor, track_id: str) -> float:
+    value = actor.reservation_utility
+    if isinstance(value, dict):
+        return value.get(track_id, DEFAULT_RESERVATION_UTILITY)
+    return value
+
+
+class Scenario:
+    """A validated scenario, ready to simulate. Build one with :func:`sim.load_scenario`.
+
+    Parameters
+    ----------
+    spec : ScenarioSpec
+        The validated contents of a scenario file (cross-references already checked).
+    """
+
+    def __init__(self, spec: ScenarioSpec):
+        self.spec = spec
+        actors = sorted(spec.actors, key=lambda actor: actor.id)
+        self.actors: tuple[Actor, ...] = tuple(actors)
+        self.actor_ids: tuple[str, ...] = tuple(actor.id for actor in actors)
+        self.actor_index = {actor_id: i for i, actor_id in enumerate(self.actor_ids)}
+        self.dimensions: tuple[Dimension, ...] = tuple(spec.dimensions)
+        self.dimension_ids: tuple[str, ...] = tuple(d.id for d in spec.dimensions)
+        self.dimension_index = {d_id: i for i, d_id in enumerate(self.dimension_ids)}
+        self.lower = _frozen(np.array([d.range[0] for d in self.dimensions], dtype=float))
+        self.upper = _frozen(np.array([d.range[1] for d in self.dimensions], dtype=float))
+        self.width = _frozen(self.upper - self.lower)
+        self.status_quo = _frozen(np.array([d.status_quo for d in self.dimensions], dtype=float))
+        self.position = _frozen(self._per_dimension("position", self.status_quo))
+        self.salience = _frozen(self._per_dimension("salience", np.zeros(len(self.dimensions))))
+        self.position_sd = _frozen(self._per_dimension("position_sd", np.zeros(len(self.dimensions))))
+        self.capability = _frozen(np.array([a.capability for a in actors], dtype=float))
+        self.veto = _frozen(np.array([a.veto for a in actors], dtype=bool))
+        self.flexibility = _frozen(np.array([a.flexibility for a in actors], dtype=float))
+        self.tactic = _frozen(np.array([a.tactic for a in actors], dtype=float))
+        blocs = sorted({a.bloc for a in actors if a.bloc is not None})
+        self.bloc_ids: tuple[str, ...] = tuple(blocs)
+        self.bloc = _frozen(np.array([blocs.index(a.bloc) if a.bloc else -1 for a in actors], dtype=int))
+        self.tracks: tuple[TrackInfo, ...] = tuple(self._track(i) for i in range(len(spec.tracks)))
+        self.track_index = {track.id: track.index for track in self.tracks}
+        self.reservation_utility = _frozen(np.array(
+            [[_reservation(a, track.id) for a in actors] for track in self.tracks], dtype=float))
+        """array (K, A): each actor's reservation utility on each track."""
+        self.deadline = max(track.deadline for track in self.tracks)
+        self.events = tuple(spec.events)
+
+    def _per_dimension(self, field: str, default: np.ndarray) -> np.ndarray:
+        table = np.tile(default, (len(self.actors), 1)).astype(float)
+        for i, actor in enumerate(self.actors):
+            for dimension_id, value in getattr(actor, field).items():
+                table[i, self.dimension_index[dimension_id]] = value
+        return table
+
+    def _track(self, index: int) -> TrackInfo:
+        track = self.spec.tracks[index]
+        rule = track.decision_rule
+        counterpart = self.actor_index[rule.counterpart] if isinstance(rule, OptIn) else -1
+        members = track.participants if track.participants is not None else self.actor_ids
+        participants = np.zeros(len(self.actor_ids), dtype=bool)
+        participants[[self.actor_index[m] for m in members]] = True
+        if counterpart >= 0:
+            participants[counterpart] = False
+        return TrackInfo(
+            index=index,
+            id=track.id,
+            name=track.name or track.id,
+            dims=_frozen(np.array([self.dimension_index[d] for d in track.dimensions], dtype=int)),
+            participants=_frozen(participants),
+            rule_kind=rule.kind,
+            rule_by=getattr(rule, "by", "count"),
+            threshold={"qualified_majority": getattr(rule, "threshold", 0.0)}.get(rule.kind, 0.5),
+            counterpart=counterpart,
+            min_signatories=getattr(rule, "min_signatories", 0),
+            protocol=track.protocol or registry.default_protocol_for(rule.kind),
+            deadline=track.deadline or self.spec.deadline,
+        )
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def has_uncertainty(self) -> bool:
+        """Whether a Monte Carlo draws anything: input noise or logistic acceptance."""
+        return bool(self.position_sd.any()) or self.spec.acceptance.rule == "logistic"
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the scenario's canonical JSON: equal for equal contents, whatever the file layout."""
+        canonical = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def wording(self, dimension_id: str, value: float) -> str:
+        """The draft statement wording for ``value`` on a dimension (its wording band)."""
+        bands = self.dimensions[self.dimension_index[dimension_id]].wording
+        text = bands[0].text
+        for band in bands:
+            if value >= band.from_:
+                text = band.text
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"Scenario({self.name!r}, actors={len(self.actor_ids)}, "
+            f"dimensions={len(self.dimension_ids)}, tracks={[t.id for t in self.tracks]})"
+        )

@@ -1,0 +1,238 @@
+"""The scenario schema: what a scenario file may say, validated once at load.
+
+Every model here is frozen and rejects unknown keys. Field-level checks live
+on the fields; checks that relate fields to each other (an actor's position
+must lie in its dimension's range, an event must name a declared actor, ...)
+live in :mod:`sim.scenario.references` so that each problem can be reported
+with its own field path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Acceptance",
+    "Actor",
+    "Band",
+    "Bilateral",
+    "Broker",
+    "DecisionRule",
+    "Dimension",
+    "Event",
+    "Membership",
+    "OptIn",
+    "QualifiedMajority",
+    "ScenarioSpec",
+    "Shift",
+    "SimpleMajority",
+    "Track",
+    "Unanimity",
+]
+
+
+def _within(lower: float, upper: float, *, open_lower: bool = False):
+    """Build a validator for ``lower <= x <= upper`` (``lower < x`` if ``open_lower``)."""
+    bracket = "(" if open_lower else "["
+
+    def check(value: float) -> float:
+        too_low = value <= lower if open_lower else value < lower
+        if too_low or value > upper:
+            raise ValueError(f"must be in {bracket}{lower:g}, {upper:g}], got {value:g}")
+        return value
+
+    return check
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise ValueError(f"must be > 0, got {value:g}")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {value:g}")
+    return value
+
+
+def _at_least_one(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be >= 1, got {value}")
+    return value
+
+
+UnitInterval = Annotated[float, AfterValidator(_within(0.0, 1.0))]
+OpenUnitInterval = Annotated[float, AfterValidator(_within(0.0, 1.0, open_lower=True))]
+Positive = Annotated[float, AfterValidator(_positive)]
+NonNegative = Annotated[float, AfterValidator(_non_negative)]
+Rounds = Annotated[int, AfterValidator(_at_least_one)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=False)
+
+
+class Band(_Frozen):
+    """One wording band: the text a statement uses from ``from_`` up to the next band."""
+
+    from_: float = Field(alias="from")
+    text: str = Field(min_length=1)
+
+
+class Dimension(_Frozen):
+    """An issue dimension: a range of positions and the wording each part of it maps to."""
+
+    id: Identifier
+    name: str = ""
+    description: str = ""
+    range: tuple[float, float]
+    status_quo: float
+    wording: list[Band] = Field(min_length=1)
+
+
+class Actor(_Frozen):
+    """A party to the negotiation.
+
+    ``tactic`` is Faratin et al.'s beta (beta < 1 Boulware, beta > 1 Conceder);
+    ``reservation_utility`` is the least utility the actor ever accepts, one
+    number for every track or a table by track id (tracks it omits: 0.5);
+    ``flexibility`` is the share of the gap to its bloc's position the actor
+    closes each round (resolve is its complement); ``position_sd`` is the
+    standard deviation of the actor's position per dimension for Monte Carlo.
+    """
+
+    id: Identifier
+    name: str = ""
+    capability: Positive
+    veto: bool = False
+    position: dict[str, float]
+    salience: dict[str, UnitInterval]
+    flexibility: UnitInterval = 0.0
+    tactic: Positive = 1.0
+    reservation_utility: UnitInterval | dict[str, UnitInterval] = 0.5
+    bloc: Identifier | None = None
+    position_sd: dict[str, NonNegative] = Field(default_factory=dict)
+
+
+class Unanimity(_Frozen):
+    """Every participating veto holder accepts (every participant, if none holds a veto)."""
+
+    kind: Literal["unanimity"]
+
+
+class QualifiedMajority(_Frozen):
+    """A share of participants (by count or capability) of at least ``threshold`` accepts."""
+
+    kind: Literal["qualified_majority"]
+    by: Literal["count", "capability"] = "count"
+    threshold: OpenUnitInterval
+
+
+class SimpleMajority(_Frozen):
+    """More than half of the participants (by count or capability) accept."""
+
+    kind: Literal["simple_majority"]
+    by: Literal["count", "capability"] = "count"
+
+
+class OptIn(_Frozen):
+    """A coalition of the willing: each participant settles its own pledge with ``counterpart``."""
+
+    kind: Literal["opt_in"]
+    counterpart: Identifier
+    min_signatories: Rounds = 1
+
+
+DecisionRule = Annotated[
+    Union[Unanimity, QualifiedMajority, SimpleMajority, OptIn], Field(discriminator="kind")
+]
+
+
+class Track(_Frozen):
+    """One negotiation: its dimensions, who takes part, how it decides and by when."""
+
+    id: Identifier
+    name: str = ""
+    description: str = ""
+    dimensions: list[str] = Field(min_length=1)
+    participants: list[str] | None = None
+    decision_rule: DecisionRule
+    protocol: str | None = None
+    deadline: Rounds | None = None
+
+
+class Broker(_Frozen):
+    """The chair who drafts the single negotiating text.
+
+    ``step`` is the share of the way toward the objections the broker moves
+    the draft each round; ``initial_draft`` is where the first draft sits.
+    """
+
+    id: Identifier = "chair"
+    name: str = "Chair"
+    initial_draft: Literal["compromise", "status_quo"] = "compromise"
+    step: OpenUnitInterval = 0.3
+
+
+class Acceptance(_Frozen):
+    """How an actor answers a draft: deterministic threshold or logistic with a temperature."""
+
+    rule: Literal["deterministic", "logistic"] = "deterministic"
+    temperature: Positive = 0.05
+
+
+class Shift(_Frozen):
+    """At ``round``, set (``to``) or move (``by``) an actor's position, salience or capability."""
+
+    kind: Literal["shift"]
+    round: Rounds
+    actor: str
+    attribute: Literal["position", "salience", "capability"]
+    dimension: str | None = None
+    to: float | None = None
+    by: float | None = None
+    note: str = ""
+
+
+class Bilateral(_Frozen):
+    """At ``round``, two actors meet and each moves ``strength`` of the way to their
+    capability-weighted midpoint on ``dimensions`` (all dimensions both hold if omitted)."""
+
+    kind: Literal["bilateral"]
+    round: Rounds
+    actors: tuple[str, str]
+    strength: OpenUnitInterval = 0.5
+    dimensions: list[str] | None = None
+    note: str = ""
+
+
+class Membership(_Frozen):
+    """At ``round``, an actor joins or leaves a track."""
+
+    kind: Literal["join", "leave"]
+    round: Rounds
+    actor: str
+    track: str
+    note: str = ""
+
+
+Event = Annotated[Union[Shift, Bilateral, Membership], Field(discriminator="kind")]
+
+
+class ScenarioSpec(_Frozen):
+    """A whole scenario, as written in a scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    deadline: Rounds
+    acceptance: Acceptance = Acceptance()
+    broker: Broker = Broker()
+    dimensions: list[Dimension] = Field(min_length=1)
+    actors: list[Actor]
+    tracks: list[Track] = Field(min_length=1)
+    events: list[Event] = Field(default_factory=list)

@@ -1,0 +1,163 @@
+"""Readable terminal summaries of scenarios, runs and Monte Carlos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.kernel.events import describe_event
+from sim.outcome import RunOutcome, TrackOutcome
+from sim.scenario.scenario import Scenario, TrackInfo
+
+__all__ = ["describe_scenario", "format_monte_carlo", "format_run"]
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _rule(scenario: Scenario, track: TrackInfo) -> str:
+    if track.rule_kind == "opt_in":
+        counterpart = scenario.actor_ids[track.counterpart]
+        return f"opt-in with {counterpart}, at least {track.min_signatories} signatories"
+    if track.rule_kind == "qualified_majority":
+        return f"qualified majority {track.threshold:g} by {track.rule_by}"
+    if track.rule_kind == "simple_majority":
+        return f"simple majority by {track.rule_by}"
+    return "unanimity of veto holders"
+
+
+def _header(scenario: Scenario, track: TrackInfo) -> str:
+    return f"Track {track.id}: {track.name}  [{_rule(scenario, track)}; protocol {track.protocol}; deadline round {track.deadline}]"
+
+
+def describe_scenario(scenario: Scenario, source: str) -> str:
+    """What ``negsim validate`` prints: the contents of a valid scenario."""
+    spec = scenario.spec
+    lines = [f"{source}: valid scenario '{scenario.name}'"]
+    if spec.description:
+        lines.append(f"  {spec.description}")
+    lines.append(f"  seed {spec.seed}; deadline {spec.deadline} rounds; acceptance {spec.acceptance.rule}"
+                 + (f" (temperature {spec.acceptance.temperature:g})" if spec.acceptance.rule == "logistic" else ""))
+    lines.append(f"  broker: {spec.broker.name} ({spec.broker.id}); first draft {spec.broker.initial_draft}, "
+                 f"step {spec.broker.step:g}")
+    lines.append(f"Dimensions ({len(scenario.dimensions)}):")
+    for d in scenario.dimensions:
+        lines.append(f"  {d.id:<22} [{d.range[0]:g}, {d.range[1]:g}]  status quo {d.status_quo:g}; "
+                     f"{len(d.wording)} wording bands")
+    lines.append(f"Actors ({len(spec.actors)}):")
+    for a in spec.actors:
+        flags = ", ".join(filter(None, ["veto" if a.veto else "no veto", f"bloc {a.bloc}" if a.bloc else ""]))
+        uncertain = " uncertain position" if any(a.position_sd.values()) else ""
+        lines.append(f"  {a.id:<12} {a.name or a.id:<22} capability {a.capability:g}; {flags}; "
+                     f"tactic {a.tactic:g}{uncertain}")
+    lines.append(f"Tracks ({len(scenario.tracks)}):")
+    for track in scenario.tracks:
+        members = [scenario.actor_ids[i] for i, m in enumerate(track.participants) if m]
+        dims = ", ".join(scenario.dimension_ids[d] for d in track.dims)
+        lines.append(f"  {_header(scenario, track)}")
+        lines.append(f"    dimensions: {dims}; participants ({len(members)}): {', '.join(members)}")
+    lines.append(f"Events ({len(scenario.events)}):" if scenario.events else "Events: none")
+    lines.extend(f"  {describe_event(e)}" for e in sorted(scenario.events, key=lambda e: e.round))
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{value:7.1f}" if value == value else "      -"
+
+
+def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> list[str]:
+    lines = [_header(scenario, track)]
+    dims = [scenario.dimension_ids[d] for d in track.dims]
+    if result.agreed:
+        lines.append(f"  AGREED in round {result.round}")
+        shown = result.statement
+    else:
+        lines.append(f"  NO AGREEMENT by round {track.deadline}: the status quo holds")
+        shown = {d: float(scenario.status_quo[scenario.dimension_index[d]]) for d in dims}
+    label = "Umbrella (signatories' capability-weighted mean pledge)" if track.rule_kind == "opt_in" else "Statement"
+    lines.append(f"  {label if result.agreed else 'Status quo'}:")
+    for d in dims:
+        lines.append(f"    {d:<22}{_number(shown[d])}  \"{scenario.wording(d, shown[d])}\"")
+    if not result.agreed and track.rule_kind != "opt_in":
+        lines.append("  Last draft on the table:")
+        for d in dims:
+            lines.append(f"    {d:<22}{_number(result.last_draft[d])}  \"{scenario.wording(d, result.last_draft[d])}\"")
+        lines.append(f"  Blocked by: {', '.join(result.blockers) if result.blockers else 'nobody (no rule met)'}")
+    if track.rule_kind == "opt_in":
+        lines.append(f"  Signatories ({len(result.signatories)}): {', '.join(result.signatories) or 'none'}")
+        header = "    " + f"{'signatory':<12}" + "".join(f"{d:>16}" for d in dims) + f"{'utility':>9}{'conceded':>9}"
+        lines.append(header)
+        for actor, pledge in result.pledges.items():
+            lines.append("    " + f"{actor:<12}" + "".join(f"{pledge[d]:>16.1f}" for d in dims)
+                         + f"{result.utility[actor]:>9.2f}{result.concession[actor]:>9.2f}")
+        missing = [a for a in result.utility if a not in result.signatories]
+        if missing:
+            lines.append(f"  Did not sign: {', '.join(missing)}")
+    else:
+        lines.append(f"    {'actor':<12}{'utility':>9}{'conceded':>9}  answer to the last text")
+        for actor, value in result.utility.items():
+            conceded = result.concession[actor]
+            answer = "accepts" if actor in result.accepted else "rejects"
+            if actor in result.blockers:
+                answer += " (blocks)"
+            lines.append(f"    {actor:<12}{value:>9.2f}{conceded:>9.2f}  {answer}" if conceded == conceded
+                         else f"    {actor:<12}{value:>9.2f}{'-':>9}  {answer}")
+    return lines
+
+
+def format_run(scenario: Scenario, outcome: RunOutcome, event_log: list[str]) -> str:
+    """The summary of one run: agreement, statement and wording, utilities, blockers, pledges."""
+    which = "" if outcome.replicate is None else f", replicate {outcome.replicate}"
+    verdict = "every track agreed" if outcome.agreed else "not every track agreed"
+    lines = [f"{scenario.name}: one run (seed {outcome.seed}{which}); {outcome.rounds} rounds played; {verdict}", ""]
+    for track, result in zip(scenario.tracks, outcome.tracks):
+        lines.extend(_track_lines(scenario, track, result))
+        lines.append("")
+    text = [scenario.wording(d, v) for t in outcome.tracks if t.agreed and t.rule != "opt_in"
+            for d, v in t.statement.items()]
+    if text:
+        lines.append("Draft statement:")
+        lines.append("  " + " ".join(text))
+        lines.append("")
+    if event_log:
+        lines.append("Events:")
+        lines.extend(f"  {entry}" for entry in event_log)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _interval(entry: dict[str, Any]) -> str:
+    low, high = entry["ci95"]
+    return f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)}; {entry['count']} runs)"
+
+
+def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
+    """The summary of a Monte Carlo: agreement probability, rounds, statement quantiles, blockers."""
+    lines = [f"{scenario.name}: Monte Carlo of {summary['runs']} runs (seed {summary['seed']})",
+             f"Every track agreed: {_interval(summary['agreement'])}", ""]
+    for track, entry in zip(scenario.tracks, summary["tracks"]):
+        lines.append(_header(scenario, track))
+        lines.append(f"  Agreement: {_interval(entry['agreement'])}")
+        rounds = entry["rounds"]
+        if rounds:
+            lines.append(f"  Round agreed: median {rounds['q50']:g} (5% {rounds['q05']:g}, 25% {rounds['q25']:g}, "
+                         f"75% {rounds['q75']:g}, 95% {rounds['q95']:g})")
+        lines.append(f"  {'statement (agreed runs)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}  wording at the median")
+        for d, q in entry["statement"].items():
+            if q is None:
+                lines.append(f"    {d:<22}  no run agreed")
+                continue
+            cells = "".join(f"{q[key]:>7.1f}" for key in ("q05", "q25", "q50", "q75", "q95"))
+            lines.append(f"    {d:<20}{cells}  \"{entry['wording_at_median'][d]}\"")
+        blocking = {a: v for a, v in sorted(entry["blocking"].items(), key=lambda kv: -kv[1]) if v > 0}
+        if track.rule_kind != "opt_in":
+            lines.append("  Blocked (share of runs): " + (
+                ", ".join(f"{a} {_pct(v)}" for a, v in blocking.items()) or "nobody blocked in any run"))
+        else:
+            signing = sorted(entry["signing"].items(), key=lambda kv: -kv[1])
+            lines.append("  Signed (share of runs): " + ", ".join(f"{a} {_pct(v)}" for a, v in signing))
+        conceded = {a: v for a, v in entry["mean_concession"].items() if v is not None}
+        if conceded:
+            ranked = sorted(conceded.items(), key=lambda kv: -kv[1])
+            lines.append("  Mean concession (0 = got its ideal): " + ", ".join(f"{a} {v:.2f}" for a, v in ranked))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
