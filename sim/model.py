@@ -7,12 +7,11 @@ from typing import Any
 import mesa
 
 from sim.agents import ActorAgent, BrokerAgent
-from sim.kernel.blocs import pull_toward_blocs
+from sim.dynamics import advance, finished
 from sim.kernel.events import apply_event, describe_event
 from sim.kernel.state import initial_state
 from sim.kernel.uncertainty import sample_positions
 from sim.outcome import RunOutcome, outcomes_from_state
-from sim.protocols import registry
 from sim.scenario.scenario import Scenario
 from sim.scenario.spec import Event
 from sim.seeding import run_seed
@@ -38,10 +37,9 @@ class NegotiationModel(mesa.Model):
     Each step is one round t:
 
     1. events scheduled for round t have fired (Mesa calls them at time t - 1/2);
-    2. from round 2 on, bloc members move toward their bloc's position;
-    3. in round 1 the broker puts each track's first text on the table;
-    4. every open track plays its protocol's round;
-    5. the DataCollector records the draft, answers and utilities.
+    2. the round is played by :func:`sim.dynamics.advance` (bloc cohesion, the
+       first drafts in round 1, each open track's protocol round);
+    3. the DataCollector records the draft, answers and utilities.
 
     The run ends when no track is open (all agreed, or their deadlines passed).
 
@@ -70,7 +68,6 @@ class NegotiationModel(mesa.Model):
         position = sample_positions(case, [self.rng]) if replicate is not None else None
         self.state = initial_state(case, position)
         self.opening = self.state.position.copy()
-        self.protocols = [registry.get(track.protocol) for track in case.tracks]
         self.event_log: list[str] = []
         self.actor_agents = [ActorAgent(self, i) for i in range(len(case.actor_ids))]
         self.broker = BrokerAgent(self)
@@ -104,21 +101,10 @@ class NegotiationModel(mesa.Model):
 
     def step(self) -> None:
         """Play one round of every open track."""
-        state, case = self.state, self.case
-        round_ = self.steps
-        state.round = round_
-        if round_ > 1:
-            state.position = pull_toward_blocs(state.position, state.salience, state.capability,
-                                               case.bloc, case.flexibility)
-        rngs = [self.rng]
-        for track, protocol in zip(case.tracks, self.protocols):
-            if round_ == 1:
-                protocol.open(case, track, state)
-            if state.open[0, track.index]:
-                protocol.play_round(case, track, state, round_, rngs)
+        advance(self.case, self.state, self.steps, [self.rng])
         if self.datacollector is not None:
             self.datacollector.collect(self)
-        if not state.open.any() or round_ >= case.deadline:
+        if finished(self.case, self.state):
             self.running = False
 
     def run(self) -> RunOutcome:

@@ -185,7 +185,7 @@ def _track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
                             utility.distance(state.draft[:, dims], opening[:, :, dims], opening_weights, width),
                             np.nan)
         blocked = np.where(agreed[:, None], False,
-                           decision.blockers(state.accepts[:, k, :], members, scenario.veto))
+                           decision.blockers(state.accepts[:, k, :], members, scenario.veto, track.rule_kind))
         signed = np.zeros_like(members)
     return {"agreed": agreed, "members": members, "value": value, "conceded": conceded,
             "statement": statement, "blocked": blocked, "signed": signed,

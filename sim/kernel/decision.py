@@ -14,16 +14,17 @@ __all__ = ["COLLECTIVE_RULES", "blockers", "rule_met"]
 COLLECTIVE_RULES = ("unanimity", "qualified_majority", "simple_majority")
 
 
-def _veto_holders(members: np.ndarray, veto: np.ndarray) -> np.ndarray:
-    """Members whose rejection blocks: the veto holders, or every member where nobody holds a veto."""
+def blockers(accepts: np.ndarray, members: np.ndarray, veto: np.ndarray, kind: str = "unanimity") -> np.ndarray:
+    """Members who reject and whose rejection alone stops the text: array (R, A) of bool.
+
+    These are the participating veto holders who reject; under unanimity with
+    no veto holder among the members, every member who rejects.
+    """
     holders = members & veto
-    nobody = ~holders.any(axis=-1, keepdims=True)
-    return np.where(nobody, members, holders)
-
-
-def blockers(accepts: np.ndarray, members: np.ndarray, veto: np.ndarray) -> np.ndarray:
-    """Members who reject and whose rejection alone stops the text: array (R, A) of bool."""
-    return _veto_holders(members, veto) & ~accepts
+    if kind == "unanimity":
+        nobody = ~holders.any(axis=-1, keepdims=True)
+        holders = np.where(nobody, members, holders)
+    return holders & ~accepts
 
 
 def rule_met(
@@ -49,7 +50,7 @@ def rule_met(
     veto : array (A,) of bool
     capability : array (R, A)
     """
-    no_blocker = ~blockers(accepts, members, veto).any(axis=-1) & members.any(axis=-1)
+    no_blocker = ~blockers(accepts, members, veto, kind).any(axis=-1) & members.any(axis=-1)
     if kind == "unanimity":
         return no_blocker
     weight = capability if by == "capability" else np.ones_like(capability)

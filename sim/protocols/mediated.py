@@ -56,7 +56,8 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     capability, dissatisfaction : array (R, A)
     objectors : array (R, A) of bool
     """
-    weight = np.where(objectors, capability * np.maximum(dissatisfaction, 0.0), 0.0)[:, :, None] * salience
+    gap = np.maximum(np.nan_to_num(dissatisfaction, nan=0.0), 0.0)  # NaN: had not answered yet
+    weight = np.where(objectors, capability * gap, 0.0)[:, :, None] * salience
     total = weight.sum(axis=1)
     target = (weight * position).sum(axis=1) / np.where(total > 0, total, 1.0)
     return np.where(total > 0, draft + step * (target - draft), draft)
@@ -68,6 +69,9 @@ class Mediated(Protocol):
 
     Each round t of a track with deadline T:
 
+    0. from round 2 on, the broker first revises the draft: it moves a share
+       :math:`\\lambda` toward the positions of last round's objectors, weighted
+       by capability x salience x dissatisfaction (:func:`revise_draft`);
     1. every participant i evaluates the draft x: utility
        :math:`u_i(x) = 1 - \\sum_d w_{id} |x_d - p_{id}| / \\text{width}_d` and demand
        :math:`a_i(t) = r_i + (1 - r_i)(1 - \\alpha_i(t))` with Faratin's
@@ -75,13 +79,11 @@ class Mediated(Protocol):
     2. it accepts when :math:`u_i \\ge a_i` (or with probability
        :math:`1/(1 + e^{-(u_i - a_i)/\\tau})` under logistic acceptance);
     3. if the track's decision rule is met, the draft is the statement;
-    4. otherwise, before the deadline, the broker moves the draft a share
-       :math:`\\lambda` toward the objectors' positions weighted by capability x
-       salience x dissatisfaction (:func:`revise_draft`).
+       otherwise the track goes to another round, until its deadline.
 
     The first draft is the members' compromise (:func:`compromise`) or the status
     quo, as the broker is declared. Bloc cohesion and events act on positions
-    before each round (see :mod:`sim.model`). Agreement near the deadline is
+    before each round (see :func:`sim.dynamics.advance`). Agreement near the deadline is
     not scripted: it comes from Boulware demands falling late while the draft
     converges on what the objectors can live with.
     """
@@ -111,11 +113,17 @@ class Mediated(Protocol):
         live = state.open[:, k]
         members = state.participating[:, k, :]
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
+        if round_ > 1:
+            objectors = members & ~state.accepts[:, k, :]
+            revised = revise_draft(state.draft[:, dims], position, salience, state.capability, objectors,
+                                   state.demand[:, k, :] - state.utility[:, k, :], scenario.spec.broker.step)
+            state.draft[:, dims] = np.where(live[:, None], revised, state.draft[:, dims])
+
         weights = utility.salience_weights(salience)
         value = utility.utility(state.draft[:, dims], position, weights, scenario.width[dims])
         demand = np.broadcast_to(
             concession.demand(round_, track.deadline, scenario.tactic,
-                                    scenario.reservation_utility[track.index]),
+                              scenario.reservation_utility[track.index]),
             value.shape)
         rule = scenario.spec.acceptance
         noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None
@@ -129,11 +137,4 @@ class Mediated(Protocol):
         met = live & decision.rule_met(answers, members, scenario.veto, state.capability,
                                        track.rule_kind, track.rule_by, track.threshold)
         state.agreed_round[:, k] = np.where(met, round_, state.agreed_round[:, k])
-        still = live & ~met
-        if round_ >= track.deadline:
-            state.open[:, k] = False
-            return
-        state.open[:, k] = still
-        revised = revise_draft(state.draft[:, dims], position, salience, state.capability,
-                               members & ~answers, demand - value, scenario.spec.broker.step)
-        state.draft[:, dims] = np.where(still[:, None], revised, state.draft[:, dims])
+        state.open[:, k] = live & ~met & (round_ < track.deadline)

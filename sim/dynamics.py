@@ -1,0 +1,65 @@
+"""A negotiation's rounds, for any number of replicates.
+
+:func:`advance` is the one definition of what a round does; the Mesa model
+calls it once per step (with its events fired by Mesa's scheduler), and
+:func:`rounds` drives it for a batch of replicates, firing events itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from sim.kernel.blocs import pull_toward_blocs
+from sim.kernel.events import apply_event
+from sim.kernel.state import NegotiationState
+from sim.protocols import registry
+from sim.scenario.scenario import Scenario
+
+__all__ = ["advance", "rounds", "finished"]
+
+
+def advance(scenario: Scenario, state: NegotiationState, round_: int,
+            rngs: Sequence[np.random.Generator]) -> None:
+    """Play round ``round_`` in place: events for it must already have been applied.
+
+    1. from round 2 on, bloc members move toward their bloc's position
+       (:func:`~sim.kernel.blocs.pull_toward_blocs`);
+    2. in round 1, each track's protocol puts its first text on the table;
+    3. each track still open in some replicate plays its protocol's round.
+    """
+    state.round = round_
+    if round_ > 1:
+        state.position = pull_toward_blocs(state.position, state.salience, state.capability,
+                                           scenario.bloc, scenario.flexibility)
+    for track in scenario.tracks:
+        protocol = registry.get(track.protocol)
+        if round_ == 1:
+            protocol.open(scenario, track, state)
+        if state.open[:, track.index].any():
+            protocol.play_round(scenario, track, state, round_, rngs)
+
+
+def finished(scenario: Scenario, state: NegotiationState) -> bool:
+    """Whether every track of every replicate has closed (or the last deadline has passed)."""
+    return not state.open.any() or state.round >= scenario.deadline
+
+
+def rounds(scenario: Scenario, state: NegotiationState,
+           rngs: Sequence[np.random.Generator]) -> Iterator[NegotiationState]:
+    """Play a negotiation to its end, yielding the state after each round.
+
+    Events scheduled for a round are applied just before it, as the Mesa model
+    does. ``rngs`` holds one generator per replicate.
+    """
+    by_round: dict[int, list] = {}
+    for event in scenario.events:
+        by_round.setdefault(event.round, []).append(event)
+    round_ = state.round
+    while not (round_ > 0 and finished(scenario, state)):
+        round_ += 1
+        for event in by_round.get(round_, []):
+            apply_event(scenario, state, event)
+        advance(scenario, state, round_, rngs)
+        yield state
