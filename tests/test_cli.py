@@ -1,0 +1,186 @@
+"""The negsim command, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from sim.cli import main
+from tests.conftest import ROOT, SCENARIOS
+
+VILNIUS = str(SCENARIOS / "vilnius_2023.toml")
+MINIMAL = str(SCENARIOS / "minimal.toml")
+
+
+def negsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_run_prints_a_readable_summary():
+    done = negsim("run", VILNIUS)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Track consensus" in out and "AGREED in round" in out
+    assert "membership_timing" in out and '"' in out  # the number and its draft wording
+    assert "Signatories" in out and "aid_level" in out
+    assert "Draft statement:" in out
+    assert "round 11: bilateral usa-uk" in out
+    assert done.stderr == ""
+
+
+def test_run_names_blockers_when_talks_fail(capsys, tmp_path):
+    data = tomllib.loads((SCENARIOS / "minimal.toml").read_text())
+    data["actors"][0]["reservation_utility"] = 1.0
+    data["actors"][1]["reservation_utility"] = 1.0
+    path = tmp_path / "deadlock.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "NO AGREEMENT by round 10" in out
+    assert "Blocked by: dove, hawk" in out
+    assert "The door remains open." in out  # the status quo's wording
+
+
+def test_monte_carlo_json_is_byte_identical_for_the_same_seed_and_differs_for_another():
+    first = negsim("run", VILNIUS, "--runs", "60", "--seed", "9", "--json")
+    again = negsim("run", VILNIUS, "--runs", "60", "--seed", "9", "--json")
+    other = negsim("run", VILNIUS, "--runs", "60", "--seed", "10", "--json")
+    assert first.returncode == again.returncode == other.returncode == 0
+    assert first.stdout == again.stdout
+    assert first.stdout != other.stdout
+    summary = json.loads(first.stdout)
+    assert summary["runs"] == 60 and summary["seed"] == 9
+    assert 0 <= summary["agreement"]["probability"] <= 1
+    assert first.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_single_run_json_has_statement_wording_and_blockers(capsys):
+    assert main(["run", MINIMAL, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    (track,) = result["tracks"]
+    assert track["agreed"] is True and track["round"] >= 1
+    assert set(track["statement"]) == {"timing"} and set(track["wording"]) == {"timing"}
+    assert track["blockers"] == []
+    assert set(track["utility"]) == {"hawk", "dove"}
+
+
+def test_out_writes_a_runs_table_and_a_summary(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(["run", VILNIUS, "--runs", "25", "--seed", "2", "--out", str(out), "--quiet"]) == 0
+    table = pq.read_table(out / "runs.parquet")
+    assert table.num_rows == 25
+    columns = set(table.column_names)
+    for name in ("run_id", "replicate", "seed", "run_seed", "agreed", "rounds", "consensus.agreed",
+                 "consensus.round", "consensus.blockers", "umbrella.signatories", "statement.membership_timing",
+                 "statement.aid_duration", "utility.consensus.usa", "concession.consensus.ukraine",
+                 "pledge.germany.aid_level"):
+        assert name in columns, name
+    assert table.column("run_id").to_pylist() == list(range(25))
+    summary = json.loads((out / "summary.json").read_text())
+    agreed = table.column("consensus.agreed").to_pylist()
+    assert summary["tracks"][0]["agreement"]["probability"] == sum(agreed) / 25
+    assert sorted(p.name for p in out.iterdir()) == ["runs.parquet", "summary.json"]
+
+
+def test_replicate_recreates_a_monte_carlo_row(tmp_path, capsys):
+    out = tmp_path / "mc"
+    assert main(["run", VILNIUS, "--runs", "5", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["run", VILNIUS, "--seed", "3", "--replicate", "4", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    row = pq.read_table(out / "runs.parquet").slice(4, 1).to_pylist()[0]
+    assert alone["run_seed"] == row["run_seed"]
+    assert alone["tracks"][0]["statement"]["membership_timing"] == row["statement.membership_timing"]
+
+
+def test_validate_shows_what_the_file_holds():
+    done = negsim("validate", VILNIUS)
+    assert done.returncode == 0
+    for text in ("valid scenario 'vilnius_2023'", "Actors (11)", "Dimensions (4)", "Tracks (2)",
+                 "protocol mediated", "protocol bilateral", "deadline round 13", "ukraine", "no veto",
+                 "bloc eastern_flank", "round 11: bilateral usa-uk"):
+        assert text in done.stdout, text
+
+
+def test_help_has_examples():
+    done = negsim("run", "--help")
+    assert done.returncode == 0
+    assert "examples:" in done.stdout and "--runs 1000 --seed 7" in done.stdout
+
+
+BAD_CASES = {
+    "missing file": (None, "no such file"),
+    "invalid toml": ('name = "x"\ndeadline = = 3\n', "invalid TOML: Invalid value (at line 2, column 12)"),
+    "salience": ("salience", "actors[3].salience.aid_level: must be in [0, 1], got 1.4"),
+    "position": ("position", "actors[0].position.membership_timing: must be in the range of 'membership_timing' [0, 100], got 101"),
+    "unknown actor": ("event", "events[0].actors[0]: unknown actor 'atlantis'"),
+    "one actor": ("one_actor", "actors: a negotiation needs at least two actors, got 1"),
+    "nan": ("nan", "actors[1].capability: must be a finite number, got nan"),
+}
+
+
+def _bad_file(tmp_path, case):
+    content, _ = BAD_CASES[case]
+    if content is None:
+        return tmp_path / "absent.toml"
+    if "\n" in content:
+        path = tmp_path / "bad.toml"
+        path.write_text(content)
+        return path
+    data = tomllib.loads((SCENARIOS / "vilnius_2023.toml").read_text())
+    if content == "salience":
+        data["actors"][3]["salience"]["aid_level"] = 1.4
+    elif content == "position":
+        data["actors"][0]["position"]["membership_timing"] = 101
+    elif content == "event":
+        data["events"][0]["actors"][0] = "atlantis"
+    elif content == "one_actor":
+        data["actors"] = data["actors"][:1]
+    elif content == "nan":
+        data["actors"][1]["capability"] = float("nan")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_exits_2_with_its_message_and_writes_nothing(tmp_path, case):
+    path = _bad_file(tmp_path, case)
+    out = tmp_path / "results"
+    done = negsim("run", str(path), "--runs", "3", "--out", str(out))
+    assert done.returncode == 2
+    assert f"error: {path}: {BAD_CASES[case][1]}" in done.stderr.splitlines()
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--runs", "0"], "error: --runs: must be >= 1, got 0"),
+    (["--seed", "-1"], "error: --seed: must be >= 0, got -1"),
+    (["--runs", "3", "--replicate", "1"], "error: --replicate re-creates one run; it cannot be combined with --runs"),
+])
+def test_bad_arguments_exit_2(capsys, args, message):
+    assert main(["run", MINIMAL, *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_validate_bad_file_exits_2(tmp_path, capsys):
+    path = _bad_file(tmp_path, "salience")
+    assert main(["validate", str(path)]) == 2
+    assert "actors[3].salience.aid_level: must be in [0, 1], got 1.4" in capsys.readouterr().err
+
+
+def test_negsim_entry_point_is_installed_beside_python():
+    exe = Path(sys.executable).parent / "negsim"
+    assert exe.exists(), "install the package (pip install -e .) to get the negsim command"
+    done = subprocess.run([str(exe), "validate", MINIMAL], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "valid scenario 'minimal'" in done.stdout

@@ -1,0 +1,77 @@
+"""Monte Carlo: reproducible by seed, re-creatable run by run, summarised honestly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.output import dumps
+from sim.runner import monte_carlo, run
+from sim.scenario import load_scenario
+from sim.summary import agreement_interval, summarise
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def vilnius():
+    return load_scenario(SCENARIOS / "vilnius_2023.toml")
+
+
+def test_same_seed_same_runs_and_different_seed_different_runs(vilnius):
+    first = monte_carlo(vilnius, 20, seed=4).records()
+    again = monte_carlo(vilnius, 20, seed=4).records()
+    other = monte_carlo(vilnius, 20, seed=5).records()
+    assert [r["run_seed"] for r in first] == [r["run_seed"] for r in again]
+    assert [r["statement.membership_timing"] for r in first] == [r["statement.membership_timing"] for r in again]
+    assert [r["statement.membership_timing"] for r in first] != [r["statement.membership_timing"] for r in other]
+
+
+def test_any_replicate_can_be_recreated_alone(vilnius):
+    mc = monte_carlo(vilnius, 8, seed=21)
+    alone = run(vilnius, seed=21, replicate=6, collect=False).outcome(run_id=6)
+    assert dumps(alone.to_record()) == dumps(mc.outcomes[6].to_record())
+
+
+def test_replicates_do_not_depend_on_how_many_ran(vilnius):
+    short = monte_carlo(vilnius, 3, seed=8).records()
+    long = monte_carlo(vilnius, 10, seed=8).records()[:3]
+    assert [r["run_seed"] for r in short] == [r["run_seed"] for r in long]
+    assert [r["statement.aid_level"] for r in short] == [r["statement.aid_level"] for r in long]
+
+
+def test_monte_carlo_inputs_vary_but_single_runs_use_declared_inputs(vilnius):
+    a = run(vilnius, seed=1).outcome().to_record()
+    b = run(vilnius, seed=2).outcome().to_record()
+    assert a["statement.membership_timing"] == b["statement.membership_timing"]  # deterministic scenario
+    runs = monte_carlo(vilnius, 10, seed=1).records()
+    assert len({r["statement.membership_timing"] for r in runs}) > 1
+
+
+def test_summary_matches_the_runs(vilnius):
+    mc = monte_carlo(vilnius, 40, seed=3)
+    summary = summarise(vilnius, mc.outcomes, mc.seed)
+    records = mc.records()
+    consensus = summary["tracks"][0]
+    agreed = [r["consensus.agreed"] for r in records]
+    assert consensus["agreement"]["probability"] == np.mean(agreed)
+    low, high = consensus["agreement"]["ci95"]
+    assert low <= np.mean(agreed) <= high
+    timings = [r["statement.membership_timing"] for r in records if r["consensus.agreed"]]
+    assert consensus["statement"]["membership_timing"]["q50"] == pytest.approx(np.median(timings))
+    quantiles = [consensus["statement"]["membership_timing"][k] for k in ("q05", "q25", "q50", "q75", "q95")]
+    assert quantiles == sorted(quantiles)
+    for actor_id, share in consensus["blocking"].items():
+        assert share == np.mean([actor_id in r["consensus.blockers"] for r in records])
+    umbrella = summary["tracks"][1]
+    assert umbrella["signing"]["usa"] == np.mean(["usa" in r["umbrella.signatories"] for r in records])
+
+
+def test_wilson_interval_exact_value():
+    low, high = agreement_interval(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-4) and high == pytest.approx(0.9433, abs=1e-4)
+    assert agreement_interval(0, 5)[0] == 0.0
+
+
+def test_runs_must_be_positive(vilnius):
+    with pytest.raises(ValueError):
+        monte_carlo(vilnius, 0)
