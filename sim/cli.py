@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim.errors import InputError
 
@@ -71,7 +73,20 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
         problems.append(f"--replicate: must be >= 0, got {args.replicate}")
     if args.replicate is not None and args.runs is not None:
         problems.append("--replicate re-creates one run; it cannot be combined with --runs")
+    if args.out:
+        target = Path(args.out)
+        if target.exists() and not target.is_dir():
+            problems.append(f"--out: {args.out} exists and is not a folder")
+        elif not os.access(_nearest_existing(target), os.W_OK):
+            problems.append(f"--out: cannot write to {args.out} (permission denied)")
     return problems
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -132,8 +132,11 @@ def _interval(entry: dict[str, Any]) -> str:
 
 def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
     """The summary of a Monte Carlo: agreement probability, rounds, statement quantiles, blockers."""
-    lines = [f"{scenario.name}: Monte Carlo of {summary['runs']} runs (seed {summary['seed']})",
-             f"Every track agreed: {_interval(summary['agreement'])}", ""]
+    lines = [f"{scenario.name}: Monte Carlo of {summary['runs']} runs (seed {summary['seed']})"]
+    if not scenario.has_uncertainty:
+        lines.append("note: the scenario declares no uncertainty (no position_sd, deterministic acceptance), "
+                     "so every run is the same")
+    lines += [f"Every track agreed: {_interval(summary['agreement'])}", ""]
     for track, entry in zip(scenario.tracks, summary["tracks"]):
         lines.append(_header(scenario, track))
         lines.append(f"  Agreement: {_interval(entry['agreement'])}")

@@ -184,3 +184,16 @@ def test_negsim_entry_point_is_installed_beside_python():
     assert exe.exists(), "install the package (pip install -e .) to get the negsim command"
     done = subprocess.run([str(exe), "validate", MINIMAL], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "valid scenario 'minimal'" in done.stdout
+
+
+def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    assert main(["run", MINIMAL, "--out", str(target)]) == 2
+    assert f"error: --out: {target} exists and is not a folder" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_monte_carlo_of_a_certain_scenario_says_so(capsys):
+    assert main(["run", MINIMAL, "--runs", "3", "--quiet"]) == 0
+    assert "declares no uncertainty" in capsys.readouterr().out

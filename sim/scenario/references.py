@@ -123,12 +123,27 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                 )
             else:
                 owner[dimension_id] = track.id
+        seen: set[str] = set()
         for p_index, actor_id in enumerate(track.participants or []):
             if actor_id not in actor_ids:
                 yield f"{path}.participants[{p_index}]", f"unknown actor '{actor_id}'"
+            elif actor_id in seen:
+                yield f"{path}.participants[{p_index}]", f"'{actor_id}' is listed twice"
+            seen.add(actor_id)
         rule = track.decision_rule
-        if isinstance(rule, OptIn) and rule.counterpart not in actor_ids:
-            yield f"{path}.decision_rule.counterpart", f"unknown actor '{rule.counterpart}'"
+        if isinstance(rule, OptIn):
+            if rule.counterpart not in actor_ids:
+                yield f"{path}.decision_rule.counterpart", f"unknown actor '{rule.counterpart}'"
+            members = set(track.participants if track.participants is not None else actor_ids)
+            members.discard(rule.counterpart)
+            joiners = {e.actor for e in spec.events if isinstance(e, Membership) and e.kind == "join"
+                       and e.track == track.id}
+            reachable = len(members | joiners)
+            if rule.min_signatories > reachable:
+                yield (
+                    f"{path}.decision_rule.min_signatories",
+                    f"needs {rule.min_signatories} signatories but only {reachable} actors can sign",
+                )
         protocol_name = track.protocol or registry.default_protocol_for(rule.kind)
         if protocol_name not in registry.names():
             yield (
@@ -168,18 +183,29 @@ def _events(spec: ScenarioSpec) -> Iterator[Problem]:
                 if dimension_id not in dimension_ids:
                     yield f"{path}.dimensions[{d_index}]", f"unknown dimension '{dimension_id}'"
         elif isinstance(event, Shift):
-            yield from _shift(event, path, dimension_ids)
+            yield from _shift(event, path, _dimension_ranges(spec))
         elif isinstance(event, Membership) and event.track not in track_ids:
             yield f"{path}.track", f"unknown track '{event.track}'"
 
 
-def _shift(event: Shift, path: str, dimension_ids: set[str]) -> Iterator[Problem]:
+def _shift(event: Shift, path: str, ranges: dict[str, tuple[float, float]]) -> Iterator[Problem]:
+    """A shift names what it changes and, with ``to``, a value that attribute can take.
+
+    (``by`` changes are clipped to the valid values when they apply.)
+    """
     if (event.to is None) == (event.by is None):
         yield path, "give exactly one of 'to' (new value) or 'by' (change)"
     if event.attribute == "capability":
         if event.dimension is not None:
             yield f"{path}.dimension", "capability has no dimension; remove this field"
+        if event.to is not None and event.to <= 0:
+            yield f"{path}.to", f"capability must be > 0, got {event.to:g}"
     elif event.dimension is None:
         yield f"{path}.dimension", f"a {event.attribute} shift needs a dimension"
-    elif event.dimension not in dimension_ids:
+    elif event.dimension not in ranges:
         yield f"{path}.dimension", f"unknown dimension '{event.dimension}'"
+    elif event.to is not None:
+        lower, upper = ranges[event.dimension] if event.attribute == "position" else (0.0, 1.0)
+        if not lower <= event.to <= upper:
+            where = f"the range of '{event.dimension}'" if event.attribute == "position" else "the salience bounds"
+            yield f"{path}.to", f"must be in {where} [{lower:g}, {upper:g}], got {event.to:g}"

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from sim.protocols import registry
-from sim.scenario.spec import Actor, Dimension, OptIn, ScenarioSpec
+from sim.scenario.spec import Actor, Dimension, OptIn, QualifiedMajority, ScenarioSpec
 
 __all__ = ["Scenario", "TrackInfo"]
 
@@ -129,7 +129,7 @@ class Scenario:
             participants=_frozen(participants),
             rule_kind=rule.kind,
             rule_by=getattr(rule, "by", "count"),
-            threshold={"qualified_majority": getattr(rule, "threshold", 0.0)}.get(rule.kind, 0.5),
+            threshold=rule.threshold if isinstance(rule, QualifiedMajority) else 0.5,
             counterpart=counterpart,
             min_signatories=getattr(rule, "min_signatories", 0),
             protocol=track.protocol or registry.default_protocol_for(rule.kind),

@@ -202,3 +202,32 @@ def test_wording_bands():
     assert scenario.wording("timing", 49.9) == "The door remains open."
     assert scenario.wording("timing", 50) == "Membership will follow when conditions are met."
     assert scenario.wording("timing", 100) == "We invite the candidate to join."
+
+
+def test_shift_targets_must_be_valid_values():
+    data = vilnius_data()
+    data["events"] = [
+        {"kind": "shift", "round": 2, "actor": "usa", "attribute": "position", "dimension": "aid_duration", "to": 12},
+        {"kind": "shift", "round": 2, "actor": "usa", "attribute": "salience", "dimension": "aid_level", "to": 1.5},
+        {"kind": "shift", "round": 2, "actor": "usa", "attribute": "capability", "to": 0},
+        {"kind": "shift", "round": 2, "actor": "usa", "attribute": "capability", "to": 3, "by": 1},
+    ]
+    assert problems_of(data) == [
+        "events[0].to: must be in the range of 'aid_duration' [0, 10], got 12",
+        "events[1].to: must be in the salience bounds [0, 1], got 1.5",
+        "events[2].to: capability must be > 0, got 0",
+        "events[3]: give exactly one of 'to' (new value) or 'by' (change)",
+    ]
+
+
+def test_an_opt_in_quota_no_one_can_reach_is_rejected():
+    data = vilnius_data()
+    data["tracks"][1]["decision_rule"]["min_signatories"] = 11
+    assert problems_of(data) == [
+        "tracks[1].decision_rule.min_signatories: needs 11 signatories but only 10 actors can sign"]
+
+
+def test_participants_listed_twice():
+    data = vilnius_data()
+    data["tracks"][1]["participants"].append("usa")
+    assert problems_of(data) == ["tracks[1].participants[10]: 'usa' is listed twice"]
