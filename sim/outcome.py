@@ -98,29 +98,18 @@ class RunOutcome:
     def track(self, track_id: str) -> TrackOutcome:
         return next(t for t in self.tracks if t.track == track_id)
 
+    def _coordinates(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "replicate": self.replicate, "seed": self.seed,
+                "run_seed": self.run_seed, "agreed": self.agreed, "rounds": self.rounds}
+
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
         """Nested, JSON-ready form."""
-        return {
-            "scenario": self.scenario,
-            "run_id": self.run_id,
-            "replicate": self.replicate,
-            "seed": self.seed,
-            "run_seed": self.run_seed,
-            "agreed": self.agreed,
-            "rounds": self.rounds,
-            "tracks": [track.to_dict(scenario) for track in self.tracks],
-        }
+        return {"scenario": self.scenario, **self._coordinates(),
+                "tracks": [track.to_dict(scenario) for track in self.tracks]}
 
     def to_record(self) -> dict[str, Any]:
-        """One flat row: coordinates, then outcome columns (see README, 'Output columns')."""
-        row: dict[str, Any] = {
-            "run_id": self.run_id,
-            "replicate": self.replicate,
-            "seed": self.seed,
-            "run_seed": self.run_seed,
-            "agreed": self.agreed,
-            "rounds": self.rounds,
-        }
+        """One flat row: coordinates, then outcome columns (see README, 'Output files')."""
+        row = self._coordinates()
         for t in self.tracks:
             row[f"{t.track}.agreed"] = t.agreed
             row[f"{t.track}.round"] = t.round

@@ -89,7 +89,8 @@ class Mediated(Protocol):
     """
 
     name = "mediated"
-    citation = ("Raiffa, H. (1982). The Art and Science of Negotiation, ch. 14 (single negotiating text); "
+    citation = ("Raiffa, H. (1982). The Art and Science of Negotiation, Harvard University Press "
+                "(the single negotiating text, as used at Camp David); "
                 "Faratin, Sierra & Jennings (1998), Robotics and Autonomous Systems 24(3-4)")
     summary = "broker drafts one text, members accept or object, broker revises toward objections"
     stochastic = False
