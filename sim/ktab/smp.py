@@ -1,0 +1,156 @@
+"""KTAB's Spatial Model of Politics: one turn, and a run to KTAB's stopping rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.ktab import smp_math as m
+
+__all__ = ["SMPTurn", "smp_run", "smp_turn", "state_distance"]
+
+MIN_EXPECTED_GAIN = 1e-5
+"""A challenge is worth making only when its expected gain exceeds this."""
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """Actor i's best target j, its estimate that i prevails, its expected gain, and the bargain."""
+
+    initiator: int
+    target: int
+    probability: float
+    gain: float
+    bargain_initiator: np.ndarray
+    bargain_target: np.ndarray
+
+
+@dataclass(frozen=True)
+class SMPTurn:
+    """One state of the SMP and what was computed from it.
+
+    Attributes
+    ----------
+    turn : int
+        0 for the initial state.
+    position : array (A, D)
+        Positions in this state, on KTAB's [0, 1] scale.
+    risk_neutral_utility : array (A, A)
+        ``[i, j]``: value to i of j's position, risk neutral.
+    risk : array (A,)
+        Inferred risk attitudes.
+    win_probability : array (A,)
+        Probability that each actor's position wins the probabilistic Condorcet
+        election in which every actor uses its own risk-aware utilities.
+    challenges : list of Challenge
+        The challenges made from this state (empty for the last state).
+    chosen : list of int
+        For each actor, the index of the bargain it adopted (0 = keep its position).
+    """
+
+    turn: int
+    position: np.ndarray
+    risk_neutral_utility: np.ndarray
+    risk: np.ndarray
+    win_probability: np.ndarray
+    challenges: list[Challenge] = field(default_factory=list)
+    chosen: list[int] = field(default_factory=list)
+
+
+def _assess(position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+    """Risk-neutral utilities, inferred risks, each actor's risk-aware utility matrix, win probabilities."""
+    distance = m.salience_distance(position, position, salience)
+    neutral = m.risk_utility(distance, 0.0)
+    probability, _, _ = m.scalar_pce(capability, neutral)
+    risk = m.risk_from_probabilities(probability)
+    believed = m.estimated_risk(risk)
+    estimates = [m.risk_utility(distance, believed[h][:, None]) for h in range(len(position))]
+    own = np.array([estimates[a][a] for a in range(len(position))])
+    unique, group = m.unique_positions(position)
+    win, _, _ = m.scalar_pce(capability, own[:, unique])
+    return neutral, risk, estimates, win[group]
+
+
+def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, turn: int = 0
+             ) -> tuple[SMPTurn, np.ndarray]:
+    """Play one turn from ``position``: challenges, bargains, and each actor's choice.
+
+    Every actor i finds the target j maximising its own estimate of its gain from
+    challenging j (:func:`~sim.ktab.smp_math.challenge`); if positive, i proposes the
+    S2P2 bargain interpolated with its estimated probability of prevailing, offered to
+    both i and j. Each actor then holds a probabilistic Condorcet election among the
+    bargains involving it (and keeping its position), voters valuing each bargain's
+    resulting state (:func:`~sim.ktab.smp_math.bargain_utilities`), and adopts the most
+    probable one (KTAB's Deterministic transitions).
+
+    Returns
+    -------
+    (the turn's record, the next positions)
+    """
+    count = len(position)
+    salience_total = salience.sum(axis=1)
+    neutral, risk, estimates, win = _assess(position, salience, capability)
+    bargains: list[list[tuple[int, int, np.ndarray, np.ndarray]]] = [
+        [(a, a, position[a], position[a])] for a in range(count)]
+    challenges = []
+    for i in range(count):
+        best, best_gain, best_probability = -1, -1.0, 0.0
+        for j in range(count):
+            if j == i:
+                continue
+            probability, gain = m.challenge(estimates[i], capability, salience_total, i, i, j)
+            if MIN_EXPECTED_GAIN < gain and best_gain < gain:
+                best, best_gain, best_probability = j, gain, probability
+        if best < 0:
+            continue
+        b_i, b_j = m.interpolate_bargain(position[i], salience[i], best_probability,
+                                         position[best], salience[best], 1 - best_probability)
+        challenges.append(m_challenge := Challenge(i, best, best_probability, best_gain, b_i, b_j))
+        offer = (i, best, m_challenge.bargain_initiator, m_challenge.bargain_target)
+        bargains[i].append(offer)
+        bargains[best].append(offer)
+    own = np.array([estimates[a][a] for a in range(count)])
+    new_position = position.copy()
+    chosen = []
+    for k in range(count):
+        values = m.bargain_utilities(own, position, salience, risk, bargains[k])
+        probability, _, _ = m.scalar_pce(capability, values)
+        pick = int(np.argmax(probability))
+        chosen.append(pick)
+        i, j, b_i, b_j = bargains[k][pick]
+        if i != j:
+            new_position[k] = b_i if k == i else b_j
+    record = SMPTurn(turn, position, neutral, risk, win, challenges, chosen)
+    return record, new_position
+
+
+def state_distance(before: np.ndarray, after: np.ndarray) -> float:
+    """KTAB's change between two states: the sum over actors of the Euclidean move."""
+    return float(np.linalg.norm(after - before, axis=1).sum())
+
+
+def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
+            min_turns: int = 2, max_turns: int = 100, min_delta_ratio: float = 0.02,
+            min_significant_delta: float = 1e-4) -> Iterator[SMPTurn]:
+    """Run the SMP from ``position`` until KTAB's stopping rule, yielding every state.
+
+    Stops after turn t when ``t >= max_turns``, or when ``t >= min_turns`` and
+    :math:`\\delta(t-1, t) / (\\delta(0, 1) + 10^{-4}) < 0.02`, δ being
+    :func:`state_distance`. The last state is yielded with no challenges.
+    """
+    history = [position]
+    turn = 0
+    while True:
+        record, position = smp_turn(history[-1], salience, capability, turn)
+        yield record
+        history.append(position)
+        turn += 1
+        first = state_distance(history[0], history[1]) + min_significant_delta
+        latest = state_distance(history[-2], history[-1])
+        if turn >= max_turns or (turn >= min_turns and latest / first < min_delta_ratio):
+            break
+    neutral, risk, _, win = _assess(position, salience, capability)
+    yield SMPTurn(turn, position, neutral, risk, win)
