@@ -20,6 +20,10 @@ examples:
   negsim run scenarios/vilnius_2023.toml --runs 1000 --json
   negsim run scenarios/vilnius_2023.toml --runs 1000 --out results/vilnius
   negsim run scenarios/vilnius_2023.toml --seed 7 --replicate 17   # re-create one Monte Carlo run
+  negsim run scenarios/vilnius_2023.toml --protocol bdm --baselines
+  negsim run data.csv --protocol smp                               # a KTAB SMP input file
+  negsim convert data.csv --to toml --out scenarios/data.toml
+  negsim protocols
 """
 
 
@@ -37,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run one negotiation (declared inputs), or a Monte Carlo over the scenario's "
                     "declared uncertainty with --runs.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("scenario", help="scenario file (.toml, .yaml or .yml)")
+    run.add_argument("scenario", help="scenario file (.toml, .yaml, .yml, or a KTAB or BDM .csv)")
     run.add_argument("--runs", type=int, default=None, metavar="N",
                      help="Monte Carlo: number of replicates (default: one run with the declared inputs)")
     run.add_argument("--seed", type=int, default=None, metavar="S",
@@ -48,12 +52,29 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR",
                      help="write runs.parquet (one row per run) and summary.json into DIR")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--protocol", metavar="NAME",
+                     help="negotiate every track it fits under this protocol (see `negsim protocols`)")
+    run.add_argument("--baselines", action="store_true",
+                     help="also print the closed-form baselines: compromise, weighted median, Nash, status quo")
 
     validate = commands.add_parser(
         "validate", help="check a scenario file and show what it holds",
         description="Check a scenario file against the schema and print its actors, dimensions, "
                     "tracks, protocols, deadline and events.")
-    validate.add_argument("scenario", help="scenario file (.toml, .yaml or .yml)")
+    validate.add_argument("scenario", help="scenario file (.toml, .yaml, .yml or .csv)")
+
+    convert = commands.add_parser(
+        "convert", help="write a scenario (e.g. a KTAB or BDM CSV) as a TOML scenario file",
+        description="Write the scenario in FILE as an equivalent TOML scenario file, so that what a CSV "
+                    "cannot say (vetoes, status quo, deadline, events) can be added.")
+    convert.add_argument("file", help="scenario file (.csv, .toml, .yaml or .yml)")
+    convert.add_argument("--to", choices=["toml"], default="toml", help="output format (default toml)")
+    convert.add_argument("--out", metavar="PATH", help="write here instead of standard output")
+    convert.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    commands.add_parser("protocols", help="list the negotiation protocols with their citations",
+                        description="List every protocol: what it does, its citation, whether it is "
+                                    "stochastic or batched, the decision rules and options it takes.")
     return parser
 
 
@@ -97,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         return _fail(problems)
     scenario = load_scenario(args.scenario)
+    if args.protocol:
+        scenario = _switch_protocol(scenario, args.protocol)
     if args.runs is None:
         model = runner.run(scenario, seed=args.seed, replicate=args.replicate)
         outcome = model.outcome()
@@ -114,9 +137,52 @@ def _run(args: argparse.Namespace) -> int:
         report = text.format_monte_carlo(scenario, result)
     if args.out:
         output.write_results(args.out, records, result)
+    if args.baselines:
+        from sim.baselines import baselines
+
+        table = baselines(scenario)
+        result["baselines"] = table.to_dict(orient="records")
+        report += "\n" + text.format_baselines(table)
     sys.stdout.write(output.dumps(result) if args.json else report)
     if args.out and not args.json:
         print(f"wrote {args.out}/runs.parquet and {args.out}/summary.json")
+    return 0
+
+
+def _switch_protocol(scenario, name: str):
+    from sim.protocols import registry
+    from sim.scenario.variants import with_protocol
+
+    if name not in registry.names():
+        raise InputError("--protocol", [f"unknown protocol '{name}'; known: {', '.join(registry.names())}"])
+    switched, notes = with_protocol(scenario, name)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return switched
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from sim.output import write_text
+    from sim.scenario import load_scenario
+    from sim.scenario.convert import to_toml
+
+    if args.out and Path(args.out).exists() and not args.force:
+        return _fail([f"--out: {args.out} exists; add --force to overwrite it"])
+    text = to_toml(load_scenario(args.file), source=Path(args.file).name)
+    if args.out:
+        write_text(args.out, text)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _protocols(args: argparse.Namespace) -> int:
+    from sim.protocols import registry
+    from sim.text import describe_protocol
+
+    for protocol in registry.all_protocols():
+        print(describe_protocol(protocol))
     return 0
 
 
@@ -132,7 +198,7 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate}
+    handlers = {"run": _run, "validate": _validate, "convert": _convert, "protocols": _protocols}
     try:
         return handlers[args.command](args)
     except InputError as error:

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["dumps", "runs_table", "write_results"]
+__all__ = ["dumps", "runs_table", "write_results", "write_text"]
 
 _TYPES = {
     "run_id": pa.int64(),
@@ -103,3 +103,11 @@ def write_results(out_dir: str | Path, records: list[dict[str, Any]], summary: d
     _atomic_write(runs_path, lambda tmp: pq.write_table(table, tmp))
     _atomic_write(summary_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return [runs_path, summary_path]
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file, creating its folder."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return target

@@ -8,7 +8,7 @@ from sim.kernel.events import describe_event
 from sim.outcome import RunOutcome, TrackOutcome
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["describe_scenario", "format_monte_carlo", "format_run"]
+__all__ = ["describe_protocol", "describe_scenario", "format_baselines", "format_monte_carlo", "format_run"]
 
 
 def _pct(value: float) -> str:
@@ -16,6 +16,8 @@ def _pct(value: float) -> str:
 
 
 def _rule(scenario: Scenario, track: TrackInfo) -> str:
+    if track.rule_kind == "forecast":
+        return "forecast: settles when the model does"
     if track.rule_kind == "opt_in":
         counterpart = scenario.actor_ids[track.counterpart]
         return f"opt-in with {counterpart}, at least {track.min_signatories} signatories"
@@ -78,7 +80,7 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
     lines.append(f"  {label if result.agreed else 'Status quo'}:")
     for d in dims:
         lines.append(f"    {d:<22}{_number(shown[d])}  \"{scenario.wording(d, shown[d])}\"")
-    if not result.agreed and track.rule_kind != "opt_in":
+    if not result.agreed and track.rule_kind not in ("opt_in", "forecast"):
         lines.append("  Last draft on the table:")
         for d in dims:
             lines.append(f"    {d:<22}{_number(result.last_draft[d])}  \"{scenario.wording(d, result.last_draft[d])}\"")
@@ -93,6 +95,11 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
         missing = [a for a in result.utility if a not in result.signatories]
         if missing:
             lines.append(f"  Did not sign: {', '.join(missing)}")
+    elif track.rule_kind == "forecast":
+        lines.append(f"    {'actor':<12}{'utility':>9}{'conceded':>9}")
+        for actor, value in result.utility.items():
+            conceded = result.concession[actor]
+            lines.append(f"    {actor:<12}{value:>9.2f}" + (f"{conceded:>9.2f}" if conceded == conceded else f"{'-':>9}"))
     else:
         lines.append(f"    {'actor':<12}{'utility':>9}{'conceded':>9}  answer to the last text")
         for actor, value in result.utility.items():
@@ -164,3 +171,27 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
             lines.append("  Mean concession (0 = got its ideal): " + ", ".join(f"{a} {v:.2f}" for a, v in ranked))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def format_baselines(table) -> str:
+    """The closed-form baselines, one line per track, dimension and baseline."""
+    lines = ["Baselines (closed form, declared inputs):"]
+    for (track, dimension), rows in table.groupby(["track", "dimension"], sort=False):
+        lines.append(f"  {track} / {dimension}")
+        for row in rows.itertuples():
+            value = f"{row.value:7.1f}" if row.value == row.value else "      -"
+            wording = f'  "{row.wording}"' if row.wording else "  (no point every actor prefers to the status quo)"
+            lines.append(f"    {row.baseline:<16}{value}{wording}")
+    return "\n".join(lines) + "\n"
+
+
+def describe_protocol(protocol) -> str:
+    """What ``negsim protocols`` prints for one protocol."""
+    flags = ", ".join(["stochastic" if protocol.stochastic else "deterministic",
+                       "batched" if protocol.batched else "replicate by replicate"])
+    lines = [f"{protocol.name}: {protocol.summary}",
+             f"  {flags}; decision rules: {', '.join(protocol.decision_rules)}",
+             f"  citation: {protocol.citation}"]
+    for name, (default, meaning) in protocol.options.items():
+        lines.append(f"  option {name} (default {default!r}): {meaning}")
+    return "\n".join(lines) + "\n"

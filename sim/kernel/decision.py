@@ -12,6 +12,7 @@ import numpy as np
 __all__ = ["COLLECTIVE_RULES", "blockers", "rule_met"]
 
 COLLECTIVE_RULES = ("unanimity", "qualified_majority", "simple_majority")
+"""Rules under which members accept or reject a text (the others: ``opt_in``, ``forecast``)."""
 
 
 def blockers(accepts: np.ndarray, members: np.ndarray, veto: np.ndarray, kind: str = "unanimity") -> np.ndarray:

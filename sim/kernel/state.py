@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,9 @@ class NegotiationState:
         Each signatory's pledge on opt-in dimensions (NaN where none).
     round : int
         Rounds played so far.
+    extra : dict of str to array
+        Arrays a protocol keeps between rounds or reports per round (e.g. the SMP's
+        inferred risk attitudes, ``(R, K, A)``), keyed ``"<protocol>.<name>"``.
     """
 
     position: np.ndarray
@@ -55,6 +58,7 @@ class NegotiationState:
     signed: np.ndarray
     pledge: np.ndarray
     round: int = 0
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def replicates(self) -> int:

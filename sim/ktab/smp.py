@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.ktab import smp_math as m
 
-__all__ = ["SMPTurn", "smp_run", "smp_turn", "state_distance"]
+__all__ = ["Challenge", "SMPTurn", "assess_state", "smp_run", "smp_turn", "state_distance"]
 
 MIN_EXPECTED_GAIN = 1e-5
 """A challenge is worth making only when its expected gain exceeds this."""
@@ -59,9 +59,14 @@ class SMPTurn:
     chosen: list[int] = field(default_factory=list)
 
 
-def _assess(position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
-    """Risk-neutral utilities, inferred risks, each actor's risk-aware utility matrix, win probabilities."""
+    """Risk-neutral utilities, inferred risks, each actor's risk-aware utility matrix, win probabilities.
+
+    The win probabilities come from a Conditional PCE over the distinct positions,
+    each actor voting with its own risk-aware utilities; every actor gets the
+    probability of the position it holds.
+    """
     distance = m.salience_distance(position, position, salience)
     neutral = m.risk_utility(distance, 0.0)
     probability, _, _ = m.scalar_pce(capability, neutral)
@@ -92,7 +97,7 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
     """
     count = len(position)
     salience_total = salience.sum(axis=1)
-    neutral, risk, estimates, win = _assess(position, salience, capability)
+    neutral, risk, estimates, win = assess_state(position, salience, capability)
     bargains: list[list[tuple[int, int, np.ndarray, np.ndarray]]] = [
         [(a, a, position[a], position[a])] for a in range(count)]
     challenges = []
@@ -152,5 +157,5 @@ def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, 
         latest = state_distance(history[-2], history[-1])
         if turn >= max_turns or (turn >= min_turns and latest / first < min_delta_ratio):
             break
-    neutral, risk, _, win = _assess(position, salience, capability)
+    neutral, risk, _, win = assess_state(position, salience, capability)
     yield SMPTurn(turn, position, neutral, risk, win)

@@ -117,6 +117,8 @@ def risk_from_probabilities(probability: np.ndarray) -> np.ndarray:
     .. math:: R_i = \\frac{3 p_i - (p_{\\max} + 2 p_{\\min})}{2 (p_{\\max} - p_{\\min})}
     """
     low, high = probability.min(), probability.max()
+    if high - low <= 1e-15:  # every position equally likely: nobody stands out
+        return np.zeros_like(probability)
     return (3 * probability - (high + 2 * low)) / (2 * (high - low))
 
 

@@ -31,6 +31,14 @@ class Protocol:
     batched: ClassVar[bool] = True
     """Whether one call handles any number of replicates."""
     decision_rules: ClassVar[tuple[str, ...]]
+    """Rules it supports; the first is the one it assumes when the input cannot say."""
+    options: ClassVar[dict[str, tuple[object, str]]] = {}
+    """Its own parameters: name -> (default, meaning), set per track under ``options``."""
+
+    @classmethod
+    def option(cls, track: "TrackInfo", name: str) -> object:
+        """The track's value of one of this protocol's options (its default if unset)."""
+        return track.options.get(name, cls.options[name][0])
 
     @staticmethod
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:

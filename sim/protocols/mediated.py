@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.kernel import acceptance, concession, decision, draws, utility
+from sim.kernel import decision
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
+from sim.protocols.collective import answer_draft
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
 
@@ -111,31 +112,11 @@ class Mediated(Protocol):
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims = track.index, track.dims
-        live = state.open[:, k]
-        members = state.participating[:, k, :]
-        position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         if round_ > 1:
-            objectors = members & ~state.accepts[:, k, :]
-            revised = revise_draft(state.draft[:, dims], position, salience, state.capability, objectors,
-                                   state.demand[:, k, :] - state.utility[:, k, :], scenario.spec.broker.step)
+            live = state.open[:, k]
+            objectors = state.participating[:, k, :] & ~state.accepts[:, k, :]
+            revised = revise_draft(state.draft[:, dims], state.position[:, :, dims], state.salience[:, :, dims],
+                                   state.capability, objectors, state.demand[:, k, :] - state.utility[:, k, :],
+                                   scenario.spec.broker.step)
             state.draft[:, dims] = np.where(live[:, None], revised, state.draft[:, dims])
-
-        weights = utility.salience_weights(salience)
-        value = utility.utility(state.draft[:, dims], position, weights, scenario.width[dims])
-        demand = np.broadcast_to(
-            concession.demand(round_, track.deadline, scenario.tactic,
-                              scenario.reservation_utility[track.index]),
-            value.shape)
-        rule = scenario.spec.acceptance
-        noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None
-        answers = acceptance.accepts(value, demand, rule.rule, rule.temperature, noise) & members
-
-        live_rows = live[:, None]
-        state.utility[:, k, :] = np.where(live_rows, value, state.utility[:, k, :])
-        state.demand[:, k, :] = np.where(live_rows, demand, state.demand[:, k, :])
-        state.accepts[:, k, :] = np.where(live_rows, answers, state.accepts[:, k, :])
-
-        met = live & decision.rule_met(answers, members, scenario.veto, state.capability,
-                                       track.rule_kind, track.rule_by, track.threshold)
-        state.agreed_round[:, k] = np.where(met, round_, state.agreed_round[:, k])
-        state.open[:, k] = live & ~met & (round_ < track.deadline)
+        answer_draft(scenario, track, state, round_, rngs)

@@ -10,9 +10,16 @@ import importlib
 
 from sim.protocols.base import Protocol
 
-__all__ = ["default_protocol_for", "get", "names", "register", "all_protocols"]
+__all__ = ["all_protocols", "default_protocol_for", "default_rule_for", "get", "names", "register"]
 
-_MODULES = ("sim.protocols.mediated", "sim.protocols.bilateral")
+_MODULES = (
+    "sim.protocols.mediated",
+    "sim.protocols.bilateral",
+    "sim.protocols.concession",
+    "sim.protocols.alternating",
+    "sim.protocols.bdm",
+    "sim.protocols.smp",
+)
 _REGISTRY: dict[str, type[Protocol]] = {}
 
 
@@ -51,4 +58,9 @@ def all_protocols() -> list[type[Protocol]]:
 
 def default_protocol_for(rule_kind: str) -> str:
     """The protocol a track uses when its file names none."""
-    return "bilateral" if rule_kind == "opt_in" else "mediated"
+    return {"opt_in": "bilateral", "forecast": "smp"}.get(rule_kind, "mediated")
+
+
+def default_rule_for(protocol: str) -> str:
+    """The decision rule a protocol assumes when the input cannot say (e.g. a CSV file)."""
+    return get(protocol).decision_rules[0]

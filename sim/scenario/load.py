@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.scenario.csv_formats import read_csv_scenario
 from sim.scenario.references import check_references
 from sim.scenario.scenario import Scenario
 from sim.scenario.spec import ScenarioSpec
@@ -22,12 +23,16 @@ __all__ = ["load_scenario", "scenario_from_dict"]
 
 _UNION_TAGS = {
     "shift", "bilateral", "join", "leave",
-    "unanimity", "qualified_majority", "simple_majority", "opt_in",
+    "unanimity", "qualified_majority", "simple_majority", "opt_in", "forecast",
 }
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, validate and freeze the scenario in ``path`` (``.toml``, ``.yaml`` or ``.yml``).
+    """Read, validate and freeze the scenario in ``path``.
+
+    ``.toml``, ``.yaml`` and ``.yml`` files hold the scenario schema; ``.csv`` files
+    are read in KTAB's SMP format or the one-dimension BDM format
+    (:mod:`sim.scenario.csv_formats`).
 
     Raises
     ------
@@ -68,6 +73,8 @@ def _parse(path: Path, source: str) -> Any:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise InputError(source, [f"invalid TOML: {error}"]) from None
+    if suffix == ".csv":
+        return read_csv_scenario(path)
     if suffix in (".yaml", ".yml"):
         try:
             return yaml.safe_load(text)
@@ -76,7 +83,7 @@ def _parse(path: Path, source: str) -> Any:
             where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             problem = getattr(error, "problem", None) or str(error)
             raise InputError(source, [f"invalid YAML: {problem}{where}"]) from None
-    raise InputError(source, [f"unknown file type '{suffix}': expected .toml, .yaml or .yml"])
+    raise InputError(source, [f"unknown file type '{suffix}': expected .toml, .yaml, .yml or .csv"])
 
 
 def _describe(item: dict[str, Any]) -> str:

@@ -150,12 +150,22 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                 f"{path}.protocol",
                 f"unknown protocol '{protocol_name}'; known: {', '.join(registry.names())}",
             )
-        elif rule.kind not in registry.get(protocol_name).decision_rules:
-            supported = ", ".join(registry.get(protocol_name).decision_rules)
-            yield (
-                f"{path}.decision_rule.kind",
-                f"protocol '{protocol_name}' does not support '{rule.kind}' (it supports: {supported})",
-            )
+        else:
+            protocol = registry.get(protocol_name)
+            if rule.kind not in protocol.decision_rules:
+                supported = ", ".join(protocol.decision_rules)
+                yield (
+                    f"{path}.decision_rule.kind",
+                    f"protocol '{protocol_name}' does not support '{rule.kind}' (it supports: {supported})",
+                )
+            for option, value in track.options.items():
+                if option not in protocol.options:
+                    known = ", ".join(protocol.options) or "none"
+                    yield f"{path}.options.{option}", f"protocol '{protocol_name}' has no option '{option}' (its options: {known})"
+                elif not isinstance(value, type(protocol.options[option][0])) and not (
+                        isinstance(value, (int, float)) and isinstance(protocol.options[option][0], float)):
+                    expected = type(protocol.options[option][0]).__name__
+                    yield f"{path}.options.{option}", f"must be a {expected}, got {value!r}"
     for dimension in spec.dimensions:
         if dimension.id not in owner:
             index = [d.id for d in spec.dimensions].index(dimension.id)

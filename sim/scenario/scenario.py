@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -53,6 +53,7 @@ class TrackInfo:
     min_signatories: int
     protocol: str
     deadline: int
+    options: dict = field(default_factory=dict)
 
 
 DEFAULT_RESERVATION_UTILITY = 0.5
@@ -134,6 +135,7 @@ class Scenario:
             min_signatories=getattr(rule, "min_signatories", 0),
             protocol=track.protocol or registry.default_protocol_for(rule.kind),
             deadline=track.deadline or self.spec.deadline,
+            options=dict(track.options),
         )
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "DecisionRule",
     "Dimension",
     "Event",
+    "Forecast",
     "Membership",
     "OptIn",
     "QualifiedMajority",
@@ -147,13 +148,26 @@ class OptIn(_Frozen):
     min_signatories: Rounds = 1
 
 
+class Forecast(_Frozen):
+    """No vote: the track settles when the model's own dynamics do, on the model's forecast.
+
+    For the field's forecasting models (BDM, KTAB's SMP), which predict an
+    outcome rather than let members accept or reject a text.
+    """
+
+    kind: Literal["forecast"]
+
+
 DecisionRule = Annotated[
-    Union[Unanimity, QualifiedMajority, SimpleMajority, OptIn], Field(discriminator="kind")
+    Union[Unanimity, QualifiedMajority, SimpleMajority, OptIn, Forecast], Field(discriminator="kind")
 ]
 
 
 class Track(_Frozen):
-    """One negotiation: its dimensions, who takes part, how it decides and by when."""
+    """One negotiation: its dimensions, who takes part, how it decides and by when.
+
+    ``options`` are the protocol's own parameters (see ``negsim protocols``).
+    """
 
     id: Identifier
     name: str = ""
@@ -162,6 +176,7 @@ class Track(_Frozen):
     participants: list[str] | None = None
     decision_rule: DecisionRule
     protocol: str | None = None
+    options: dict[str, str | float | int | bool] = Field(default_factory=dict)
     deadline: Rounds | None = None
 
 
