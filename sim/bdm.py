@@ -25,6 +25,9 @@ import numpy as np
 
 __all__ = ["BDMParameters", "BDMRound", "bdm_round", "bdm_run", "weighted_median"]
 
+MIN_GAIN = 1e-9
+"""Expected gains at or below this are rounding noise, not a reason to challenge."""
+
 
 @dataclass(frozen=True)
 class BDMParameters:
@@ -147,7 +150,7 @@ def _moves(position: np.ndarray, expected_utility: np.ndarray, params: BDMParame
         best = None
         for i in range(count):
             gain, view = expected_utility[i, j], expected_utility[j, i]
-            if i == j or gain <= 0 or position[i] == position[j]:
+            if i == j or gain <= MIN_GAIN or position[i] == position[j]:
                 continue
             if 0 < view < gain:
                 target = position[i]

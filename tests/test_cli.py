@@ -197,3 +197,64 @@ def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
 def test_monte_carlo_of_a_certain_scenario_says_so(capsys):
     assert main(["run", MINIMAL, "--runs", "3", "--quiet"]) == 0
     assert "declares no uncertainty" in capsys.readouterr().out
+
+
+KTAB_CSV = str(ROOT / "tests" / "ktab" / "oracle" / "dummyData_3Dim.csv")
+
+
+def test_protocols_lists_every_protocol_with_its_citation():
+    done = negsim("protocols")
+    assert done.returncode == 0
+    for name, cited in (("mediated", "Raiffa"), ("bilateral", "Faratin"), ("concession", "Faratin"),
+                        ("alternating", "Baron"), ("bdm", "Scholz"), ("smp", "KTAB")):
+        block = done.stdout.split(f"{name}: ", 1)[1].split("\n\n", 1)[0]
+        assert "citation:" in block and cited in block, name
+
+
+def test_run_a_ktab_file_with_the_smp():
+    done = negsim("run", KTAB_CSV, "--protocol", "smp", "--json")
+    assert done.returncode == 0, done.stderr
+    track = json.loads(done.stdout)["tracks"][0]
+    assert track["protocol"] == "smp" and track["round"] == 10
+    assert track["statement"] == pytest.approx({"Pstn1": 79.9, "Pstn2": 34.4, "Pstn3": 75.2}, abs=0.05)
+
+
+def test_protocol_switch_notes_tracks_it_cannot_negotiate(capsys):
+    assert main(["run", VILNIUS, "--protocol", "bdm"]) == 0
+    captured = capsys.readouterr()
+    assert "note: track 'consensus': decision rule 'unanimity' replaced by 'forecast' for bdm" in captured.err
+    assert "note: track 'umbrella': bdm does not negotiate 'opt_in' tracks; it keeps protocol 'bilateral'" in captured.err
+    assert "protocol bdm" in captured.out
+
+
+def test_unknown_protocol_exits_2(capsys):
+    assert main(["run", VILNIUS, "--protocol", "telepathy"]) == 2
+    assert "error: --protocol: unknown protocol 'telepathy'; known: alternating, bdm" in capsys.readouterr().err
+
+
+def test_baselines_are_printed_beside_the_result(capsys):
+    assert main(["run", VILNIUS, "--baselines"]) == 0
+    out = capsys.readouterr().out
+    assert "Baselines (closed form, declared inputs):" in out
+    for name in ("compromise", "weighted_median", "nash", "status_quo"):
+        assert name in out
+    assert main(["run", VILNIUS, "--baselines", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["baselines"]
+    assert {r["baseline"] for r in rows} == {"compromise", "weighted_median", "nash", "status_quo"}
+
+
+def test_malformed_csv_exits_2_naming_line_and_column(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(Path(KTAB_CSV).read_text().replace("53.393", "lots"))
+    done = negsim("run", str(bad), "--protocol", "smp")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: {bad}: line 4, column 3 (Power): expected a number, got 'lots'"]
+
+
+def test_convert_to_toml(tmp_path):
+    out = tmp_path / "dummy.toml"
+    done = negsim("convert", KTAB_CSV, "--to", "toml", "--out", str(out))
+    assert done.returncode == 0 and out.exists()
+    again = negsim("convert", KTAB_CSV, "--out", str(out))
+    assert again.returncode == 2 and "exists; add --force" in again.stderr
+    assert negsim("validate", str(out)).returncode == 0

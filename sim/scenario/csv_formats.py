@@ -26,7 +26,7 @@ from typing import Any
 
 from sim.errors import InputError
 
-__all__ = ["is_bdm_header", "read_bdm_csv", "read_ktab_csv", "read_csv_scenario"]
+__all__ = ["read_bdm_csv", "read_ktab_csv", "read_csv_scenario"]
 
 KTAB_DEADLINE = 100
 """KTAB's SMP stops after at most 100 turns."""
@@ -168,12 +168,6 @@ _BDM_COLUMNS = {"actor": "actor", "name": "actor", "capability": "capability", "
                 "position": "position", "salience": "salience"}
 
 
-def is_bdm_header(cells: list[str]) -> bool:
-    """Whether a first line names BDM's columns (actor, capability, position, salience)."""
-    found = {_BDM_COLUMNS.get(cell.strip().lower()) for cell in cells}
-    return {"actor", "capability", "position", "salience"} <= found
-
-
 def read_bdm_csv(path: str | Path) -> dict[str, Any]:
     """Read a one-dimension BDM CSV as scenario data (validate with ``scenario_from_dict``)."""
     path, source = Path(path), str(path)
@@ -224,8 +218,13 @@ def read_bdm_csv(path: str | Path) -> dict[str, Any]:
     }
 
 
+def _is_ktab_first_line(cells: list[str]) -> bool:
+    """KTAB's first line ends in two counts: ``name,description,numActors,numDims``."""
+    return len(cells) >= 4 and all(re.fullmatch(r"\d+", cell) for cell in cells[2:4])
+
+
 def read_csv_scenario(path: str | Path) -> dict[str, Any]:
-    """Read either CSV format, telling them apart by the first line."""
+    """Read either CSV format, telling them apart by the first line (KTAB's ends in two counts)."""
     path = Path(path)
     first = _rows(path, str(path))[0][1]
-    return read_bdm_csv(path) if is_bdm_header(first) else read_ktab_csv(path)
+    return read_ktab_csv(path) if _is_ktab_first_line(first) else read_bdm_csv(path)
