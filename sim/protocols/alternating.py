@@ -119,10 +119,6 @@ class Alternating(Protocol):
     decision_rules = decision.COLLECTIVE_RULES
 
     @staticmethod
-    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
-        state.draft[:, track.dims] = np.nan
-
-    @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims = track.index, track.dims

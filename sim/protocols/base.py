@@ -42,8 +42,8 @@ class Protocol:
 
     @staticmethod
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
-        """Put the first text on the table before round 1."""
-        raise NotImplementedError
+        """Put the first text on the table before round 1 (by default there is none yet)."""
+        state.draft[:, track.dims] = np.nan
 
     @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,

@@ -61,10 +61,6 @@ class ExpectedUtility(Protocol):
         "tolerance": (1e-6, "settled when no position moves more than this share of the range"),
     }
 
-    @staticmethod
-    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
-        state.draft[:, track.dims] = np.nan
-
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:

@@ -84,10 +84,6 @@ class Bilateral(Protocol):
     decision_rules = ("opt_in",)
 
     @staticmethod
-    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
-        state.draft[:, track.dims] = np.nan
-
-    @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims, q = track.index, track.dims, track.counterpart

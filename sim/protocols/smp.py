@@ -53,10 +53,6 @@ class SpatialModelOfPolitics(Protocol):
     decision_rules = ("forecast",)
     options = {"min_delta_ratio": (0.02, "stop when a turn moves less than this share of the first turn's move")}
 
-    @staticmethod
-    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
-        state.draft[:, track.dims] = np.nan
-
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
