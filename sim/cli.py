@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR",
                      help="write runs.parquet (one row per run) and summary.json into DIR")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
+                     help="Monte Carlo driver: replicates in batches through the array kernel (ensemble, "
+                          "default) or one Mesa model per run (mesa); both give the same runs")
     run.add_argument("--protocol", metavar="NAME",
                      help="negotiate every track it fits under this protocol (see `negsim protocols`)")
     run.add_argument("--baselines", action="store_true",
@@ -112,6 +115,7 @@ def _nearest_existing(path: Path) -> Path:
 
 def _run(args: argparse.Namespace) -> int:
     from sim import output, runner, summary, text
+    from sim.records import table_from_records
     from sim.scenario import load_scenario
 
     problems = _check_run_arguments(args)
@@ -124,19 +128,19 @@ def _run(args: argparse.Namespace) -> int:
         model = runner.run(scenario, seed=args.seed, replicate=args.replicate)
         outcome = model.outcome()
         result = outcome.to_dict(scenario) | {"events": model.event_log}
-        records = [outcome.to_record()]
+        table = table_from_records([outcome.to_record()], scenario)
         report = text.format_run(scenario, outcome, model.event_log)
     else:
         from tqdm import tqdm
 
         quiet = args.quiet or not sys.stderr.isatty()
         with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
-            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, progress=bar.update)
-        result = summary.summarise(scenario, mc.outcomes, mc.seed)
-        records = mc.records()
+            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine, progress=bar.update)
+        result = summary.summarise(scenario, mc.table, mc.seed)
+        table = mc.table
         report = text.format_monte_carlo(scenario, result)
     if args.out:
-        output.write_results(args.out, records, result)
+        output.write_results(args.out, table, result)
     if args.baselines:
         from sim.baselines import baselines
 

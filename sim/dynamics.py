@@ -25,20 +25,24 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     """Play round ``round_`` in place: events for it must already have been applied.
 
     1. from round 2 on, bloc members move toward their bloc's position
-       (:func:`~sim.kernel.blocs.pull_toward_blocs`);
+       (:func:`~sim.kernel.blocs.pull_toward_blocs`), in replicates still negotiating;
     2. in round 1, each track's protocol puts its first text on the table;
     3. each track still open in some replicate plays its protocol's round.
     """
     state.round = round_
     if round_ > 1:
-        state.position = pull_toward_blocs(state.position, state.salience, state.capability,
-                                           scenario.bloc, scenario.flexibility)
+        active = state.open.any(axis=1)[:, None, None]  # finished replicates stay as they ended
+        pulled = pull_toward_blocs(state.position, state.salience, state.capability, scenario.bloc,
+                                   scenario.flexibility)
+        state.position = np.where(active, pulled, state.position)
+    was_open = state.open.copy()
     for track in scenario.tracks:
         protocol = registry.get(track.protocol)
         if round_ == 1:
             protocol.open(scenario, track, state)
         if state.open[:, track.index].any():
             protocol.play_round(scenario, track, state, round_, rngs)
+    state.closed_round[was_open & ~state.open] = round_
 
 
 def finished(scenario: Scenario, state: NegotiationState) -> bool:
@@ -50,8 +54,9 @@ def rounds(scenario: Scenario, state: NegotiationState,
            rngs: Sequence[np.random.Generator]) -> Iterator[NegotiationState]:
     """Play a negotiation to its end, yielding the state after each round.
 
-    Events scheduled for a round are applied just before it, as the Mesa model
-    does. ``rngs`` holds one generator per replicate.
+    Events scheduled for a round are applied just before it, to the replicates
+    still negotiating, as the Mesa model does (a finished run fires no more
+    events). ``rngs`` holds one generator per replicate.
     """
     by_round: dict[int, list] = {}
     for event in scenario.events:
@@ -59,7 +64,8 @@ def rounds(scenario: Scenario, state: NegotiationState,
     round_ = state.round
     while not (round_ > 0 and finished(scenario, state)):
         round_ += 1
+        active = state.open.any(axis=1) if round_ > 1 else None
         for event in by_round.get(round_, []):
-            apply_event(scenario, state, event)
+            apply_event(scenario, state, event, active)
         advance(scenario, state, round_, rngs)
         yield state

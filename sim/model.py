@@ -54,15 +54,18 @@ class NegotiationModel(mesa.Model):
         drawn from the scenario's declared uncertainty and the generator is
         the replicate's own (:mod:`sim.seeding`); when omitted, the run uses
         the declared positions.
+    point : int, optional
+        Design point of a sweep (with ``replicate``): seeds the run by (point, replicate).
     collect : bool
         Record per-round data in ``self.datacollector`` (off for speed in a Monte Carlo).
     """
 
     def __init__(self, case: Scenario, *, seed: int | None = None, replicate: int | None = None,
-                 collect: bool = True):
+                 point: int | None = None, collect: bool = True):
         self.root_seed = case.seed if seed is None else int(seed)
         self.replicate = replicate
-        self.run_seed = run_seed(self.root_seed, replicate)
+        self.point = point
+        self.run_seed = run_seed(self.root_seed, replicate, point)
         super().__init__(rng=self.run_seed)
         self.case = case
         position = sample_positions(case, [self.rng]) if replicate is not None else None

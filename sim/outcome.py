@@ -12,7 +12,7 @@ from sim.kernel import decision, utility
 from sim.kernel.state import NegotiationState
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["RunOutcome", "TrackOutcome", "outcomes_from_state"]
+__all__ = ["RunOutcome", "TrackOutcome", "outcomes_from_state", "track_arrays"]
 
 
 def _number(value: float) -> float | None:
@@ -140,17 +140,19 @@ def outcomes_from_state(scenario: Scenario, state: NegotiationState, opening: np
     coordinates : list of dict
         Per replicate: ``run_id``, ``replicate``, ``seed``, ``run_seed``.
     """
-    per_track = [_track_arrays(scenario, track, state, opening) for track in scenario.tracks]
+    per_track = [track_arrays(scenario, track, state, opening) for track in scenario.tracks]
+    played = state.rounds_played
     outcomes = []
     for r, where in enumerate(coordinates):
         tracks = tuple(_track_outcome(scenario, track, arrays, r)
                        for track, arrays in zip(scenario.tracks, per_track))
-        outcomes.append(RunOutcome(scenario=scenario.name, rounds=state.round, tracks=tracks, **where))
+        outcomes.append(RunOutcome(scenario=scenario.name, rounds=int(played[r]), tracks=tracks, **where))
     return outcomes
 
 
-def _track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
+def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
                   opening: np.ndarray) -> dict[str, np.ndarray]:
+    """A track's outcome for every replicate as arrays (the one definition both record forms use)."""
     k, dims, width = track.index, track.dims, scenario.width[track.dims]
     agreed = state.agreed_round[:, k] > 0
     members = state.participating[:, k, :]

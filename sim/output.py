@@ -6,7 +6,6 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["dumps", "runs_table", "write_results", "write_text"]
-
-_TYPES = {
-    "run_id": pa.int64(),
-    "replicate": pa.int64(),
-    "seed": pa.int64(),
-    "run_seed": pa.uint64(),
-    "agreed": pa.bool_(),
-    "rounds": pa.int64(),
-}
-
+__all__ = ["dumps", "write_parquet", "write_results", "write_text"]
 
 def _clean(value: Any) -> Any:
     """JSON-ready: NaN and infinities become null, NumPy scalars become Python ones."""
@@ -42,33 +31,6 @@ def _clean(value: Any) -> Any:
 def dumps(data: Any) -> str:
     """Deterministic JSON text (same data, same bytes)."""
     return json.dumps(_clean(data), indent=2, sort_keys=False, allow_nan=False) + "\n"
-
-
-def _column_type(name: str) -> pa.DataType | None:
-    if name in _TYPES:
-        return _TYPES[name]
-    if name.endswith(".round"):
-        return pa.int64()
-    if name.endswith(".agreed"):
-        return pa.bool_()
-    if name.endswith((".blockers", ".signatories")):
-        return pa.list_(pa.string())
-    if name.startswith(("statement.", "utility.", "concession.", "pledge.")):
-        return pa.float64()
-    return None
-
-
-def runs_table(records: Iterable[dict[str, Any]]) -> pa.Table:
-    """A pyarrow table with one row per run and typed columns."""
-    records = list(records)
-    names: list[str] = []
-    for record in records:
-        names.extend(name for name in record if name not in names)
-    columns = {}
-    for name in names:
-        values = [record.get(name) for record in records]
-        columns[name] = pa.array(values, type=_column_type(name))
-    return pa.table(columns)
 
 
 def _umask() -> int:
@@ -89,18 +51,17 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_results(out_dir: str | Path, records: list[dict[str, Any]], summary: dict[str, Any]) -> list[Path]:
+def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any]) -> list[Path]:
     """Write ``runs.parquet`` and ``summary.json`` into ``out_dir``.
 
-    The table is built in memory first and each file goes to a temporary name
-    before being renamed into place, so an error leaves no partial file.
+    Each file goes to a temporary name before being renamed into place, so an
+    error leaves no partial file.
     """
     out = Path(out_dir)
-    table = runs_table(records)
     text = dumps(summary)
     out.mkdir(parents=True, exist_ok=True)
     runs_path, summary_path = out / "runs.parquet", out / "summary.json"
-    _atomic_write(runs_path, lambda tmp: pq.write_table(table, tmp))
+    write_parquet(runs_path, table)
     _atomic_write(summary_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return [runs_path, summary_path]
 
@@ -110,4 +71,11 @@ def write_text(path: str | Path, text: str) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return target
+
+
+def write_parquet(path: str | Path, table: pa.Table) -> Path:
+    """Write a table as Parquet through a temporary file (renamed into place when complete)."""
+    target = Path(path)
+    _atomic_write(target, lambda tmp: pq.write_table(table, tmp))
     return target

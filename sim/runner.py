@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import pyarrow as pa
+
+from sim.ensemble import run_ensemble
 from sim.model import NegotiationModel
-from sim.outcome import RunOutcome
+from sim.records import table_from_records
 from sim.scenario.scenario import Scenario
 
-__all__ = ["MonteCarlo", "monte_carlo", "run"]
+__all__ = ["ENGINES", "MonteCarlo", "monte_carlo", "run"]
+
+ENGINES = ("ensemble", "mesa")
+ENSEMBLE_BATCH = 1000
+"""Replicates per ensemble pass: large enough to amortise Python overhead, small enough for memory."""
 
 
 def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = None,
-        collect: bool = True) -> NegotiationModel:
-    """Run one negotiation to its end and return the finished model.
+        point: int | None = None, collect: bool = True) -> NegotiationModel:
+    """Run one negotiation to its end with the Mesa model and return the finished model.
 
     Parameters
     ----------
@@ -24,6 +31,9 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
     replicate : int, optional
         Re-create this replicate of a Monte Carlo (inputs drawn from the declared
         uncertainty); omitted, the run uses the declared inputs.
+    point : int, optional
+        With ``replicate``, re-create that run of a sweep's design point (give the
+        scenario with the point's parameter values).
     collect : bool
         Keep per-round data (``model.trajectory()``).
 
@@ -32,48 +42,61 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
     NegotiationModel
         ``model.outcome()`` is the :class:`~sim.outcome.RunOutcome`.
     """
-    model = NegotiationModel(scenario, seed=seed, replicate=replicate, collect=collect)
+    model = NegotiationModel(scenario, seed=seed, replicate=replicate, point=point, collect=collect)
     model.run()
     return model
 
 
 @dataclass
 class MonteCarlo:
-    """The runs of a Monte Carlo, in replicate order."""
+    """The runs of a Monte Carlo: one row per replicate, in replicate order."""
 
     scenario: Scenario
     seed: int
-    outcomes: list[RunOutcome] = field(default_factory=list)
+    table: pa.Table
 
     @property
     def runs(self) -> int:
-        return len(self.outcomes)
+        return self.table.num_rows
 
     def records(self) -> list[dict]:
-        """One flat row per run (see :meth:`RunOutcome.to_record`)."""
-        return [outcome.to_record() for outcome in self.outcomes]
+        """One flat dict per run."""
+        return self.table.to_pylist()
 
 
-def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None,
+def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
                 progress: Callable[[int], None] | None = None) -> MonteCarlo:
     """Run ``runs`` replicates, each with inputs drawn from the scenario's declared uncertainty.
 
-    Replicate r's generator is seeded by ``SeedSequence(seed, spawn_key=(r,))``,
-    so any replicate can be re-created alone with ``run(scenario, seed=seed, replicate=r)``.
+    Replicate r's generator is seeded by ``SeedSequence(seed, spawn_key=(r,))``, so any
+    replicate can be re-created alone with ``run(scenario, seed=seed, replicate=r)``.
+    Both engines give the same table: ``"ensemble"`` runs replicates in batches
+    through the array kernel, ``"mesa"`` runs the Mesa model once per replicate.
 
     Parameters
     ----------
     progress : callable, optional
-        Called with 1 after each run (e.g. ``tqdm.update``).
+        Called with the number of runs just finished (e.g. ``tqdm.update``).
     """
     if runs < 1:
         raise ValueError(f"runs must be >= 1, got {runs}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     root = scenario.seed if seed is None else int(seed)
-    result = MonteCarlo(scenario=scenario, seed=root)
-    for replicate in range(runs):
-        model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=False)
-        model.run()
-        result.outcomes.append(model.outcome(run_id=replicate))
-        if progress is not None:
-            progress(1)
-    return result
+    parts = []
+    if engine == "ensemble":
+        for start in range(0, runs, ENSEMBLE_BATCH):
+            batch = range(start, min(start + ENSEMBLE_BATCH, runs))
+            parts.append(run_ensemble(scenario, root, batch).table())
+            if progress is not None:
+                progress(len(batch))
+    else:
+        records = []
+        for replicate in range(runs):
+            model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=False)
+            model.run()
+            records.append(model.outcome(run_id=replicate).to_record())
+            if progress is not None:
+                progress(1)
+        parts.append(table_from_records(records, scenario))
+    return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts))

@@ -1,13 +1,14 @@
-"""Summaries of a Monte Carlo: probabilities with intervals, quantiles, who blocks."""
+"""Summaries of a runs table: probabilities with intervals, quantiles, who blocks and signs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from scipy import stats
 
-from sim.outcome import RunOutcome
+from sim.records import possible_members
 from sim.scenario.scenario import Scenario
 
 __all__ = ["QUANTILES", "agreement_interval", "summarise"]
@@ -21,61 +22,71 @@ def agreement_interval(successes: int, trials: int, confidence: float = 0.95) ->
     return float(interval.low), float(interval.high)
 
 
-def _probability(flags: list[bool]) -> dict[str, float]:
-    successes, trials = int(sum(flags)), len(flags)
+def _probability(flags: np.ndarray) -> dict[str, Any]:
+    successes, trials = int(flags.sum()), len(flags)
     low, high = agreement_interval(successes, trials)
     return {"probability": successes / trials, "ci95": [low, high], "count": successes}
 
 
-def _quantiles(values: list[float]) -> dict[str, float] | None:
-    finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+def _quantiles(values: np.ndarray) -> dict[str, float] | None:
+    finite = values[np.isfinite(values)]
     if finite.size == 0:
         return None
     return {f"q{round(q * 100):02d}": float(np.quantile(finite, q)) for q in QUANTILES} | {
         "mean": float(finite.mean())}
 
 
-def summarise(scenario: Scenario, outcomes: list[RunOutcome], seed: int) -> dict[str, Any]:
-    """The Monte Carlo summary as JSON-ready data.
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False)
 
-    Agreement probabilities carry 95% Wilson intervals; rounds and statements
-    are quantiles over the runs that agreed; blocking and signing are shares of
-    all runs.
+
+def _share_listed(lists: list[list[str]], actor: str) -> float:
+    return sum(actor in listed for listed in lists) / len(lists)
+
+
+def _mean_or_none(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
+
+
+def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
+    """The Monte Carlo summary of a runs table (:func:`sim.records.runs_schema`), JSON-ready.
+
+    Agreement probabilities carry 95% Wilson intervals; rounds and statements are
+    quantiles over the runs that agreed; blocking and signing are shares of all runs;
+    mean utility and concession are over the runs where they are defined.
     """
-    runs = len(outcomes)
+    runs = table.num_rows
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "runs": runs,
         "seed": seed,
-        "agreement": _probability([o.agreed for o in outcomes]),
+        "agreement": _probability(_column(table, "agreed")),
         "tracks": [],
     }
     for track in scenario.tracks:
-        results = [o.track(track.id) for o in outcomes]
-        agreed = [r for r in results if r.agreed]
+        agreed = _column(table, f"{track.id}.agreed").astype(bool)
+        rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
         dims = [scenario.dimension_ids[d] for d in track.dims]
-        statement = {d: _quantiles([r.statement[d] for r in agreed]) for d in dims}
+        statement = {d: _quantiles(_column(table, f"statement.{d}")[agreed]) for d in dims}
         wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
-        actors = sorted({a for r in results for a in r.utility})
+        actors = [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
+        blockers = table.column(f"{track.id}.blockers").to_pylist()
         entry: dict[str, Any] = {
             "track": track.id,
             "rule": track.rule_kind,
             "protocol": track.protocol,
-            "agreement": _probability([r.agreed for r in results]),
-            "rounds": _quantiles([r.round for r in agreed]),
+            "agreement": _probability(agreed),
+            "rounds": _quantiles(rounds[agreed]),
             "statement": statement,
             "wording_at_median": wording,
-            "blocking": {a: sum(a in r.blockers for r in results) / runs for a in actors},
-            "mean_utility": {a: float(np.nanmean([r.utility.get(a, np.nan) for r in results])) for a in actors},
-            "mean_concession": {a: _nan_mean([r.concession.get(a, np.nan) for r in results]) for a in actors},
+            "blocking": {a: _share_listed(blockers, a) for a in actors},
+            "mean_utility": {a: _mean_or_none(_column(table, f"utility.{track.id}.{a}")) for a in actors},
+            "mean_concession": {a: _mean_or_none(_column(table, f"concession.{track.id}.{a}")) for a in actors},
         }
         if track.rule_kind == "opt_in":
-            entry["signing"] = {a: sum(a in r.signatories for r in results) / runs for a in actors}
-            entry["signatories"] = _quantiles([len(r.signatories) for r in results])
+            signatories = table.column(f"{track.id}.signatories").to_pylist()
+            entry["signing"] = {a: _share_listed(signatories, a) for a in actors}
+            entry["signatories"] = _quantiles(np.array([len(s) for s in signatories], dtype=float))
         summary["tracks"].append(entry)
     return summary
-
-
-def _nan_mean(values: list[float]) -> float | None:
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else None

@@ -114,7 +114,9 @@ def test_statements_lie_inside_the_ranges(actors, deadline, rule):
     model = run(scenario)
     track = model.outcome().track("talks")
     draft = model.trajectory()[["draft.d", "draft.e"]].to_numpy()
-    assert np.all(draft >= scenario.lower) and np.all(draft <= scenario.upper)
+    tolerance = 1e-9  # a weighted mean of in-range values may round a hair past the bound
+    assert np.all(draft >= scenario.lower - tolerance) and np.all(draft <= scenario.upper + tolerance)
     if track.agreed:
-        assert 0 <= track.statement["d"] <= 100 and 0 <= track.statement["e"] <= 10
+        assert -tolerance <= track.statement["d"] <= 100 + tolerance
+        assert -tolerance <= track.statement["e"] <= 10 + tolerance
     assert all(0 - 1e-9 <= u <= 1 + 1e-9 for u in track.utility.values())

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.output import dumps
+from sim.records import table_from_records
 from sim.runner import monte_carlo, run
 from sim.scenario import load_scenario
 from sim.summary import agreement_interval, summarise
@@ -29,7 +30,7 @@ def test_same_seed_same_runs_and_different_seed_different_runs(vilnius):
 def test_any_replicate_can_be_recreated_alone(vilnius):
     mc = monte_carlo(vilnius, 8, seed=21)
     alone = run(vilnius, seed=21, replicate=6, collect=False).outcome(run_id=6)
-    assert dumps(alone.to_record()) == dumps(mc.outcomes[6].to_record())
+    assert dumps(table_from_records([alone.to_record()], vilnius).to_pylist()) == dumps(mc.records()[6:7])
 
 
 def test_replicates_do_not_depend_on_how_many_ran(vilnius):
@@ -49,7 +50,7 @@ def test_monte_carlo_inputs_vary_but_single_runs_use_declared_inputs(vilnius):
 
 def test_summary_matches_the_runs(vilnius):
     mc = monte_carlo(vilnius, 40, seed=3)
-    summary = summarise(vilnius, mc.outcomes, mc.seed)
+    summary = summarise(vilnius, mc.table, mc.seed)
     records = mc.records()
     consensus = summary["tracks"][0]
     agreed = [r["consensus.agreed"] for r in records]
@@ -75,3 +76,15 @@ def test_wilson_interval_exact_value():
 def test_runs_must_be_positive(vilnius):
     with pytest.raises(ValueError):
         monte_carlo(vilnius, 0)
+
+
+def test_both_engines_give_the_same_table(vilnius):
+    ensemble = monte_carlo(vilnius, 30, seed=12, engine="ensemble").table
+    mesa = monte_carlo(vilnius, 30, seed=12, engine="mesa").table
+    assert ensemble.schema.equals(mesa.schema)
+    assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())
+
+
+def test_unknown_engine(vilnius):
+    with pytest.raises(ValueError):
+        monte_carlo(vilnius, 3, engine="abacus")

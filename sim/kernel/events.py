@@ -13,8 +13,11 @@ __all__ = ["apply_event", "describe_event"]
 MIN_CAPABILITY = 1e-9
 
 
-def apply_event(scenario: Scenario, state: NegotiationState, event: Event) -> None:
+def apply_event(scenario: Scenario, state: NegotiationState, event: Event,
+                active: np.ndarray | None = None) -> None:
     """Apply one event to ``state`` in place (it takes effect before its round is played).
+
+    ``active`` (R,) limits it to some replicates (by default all).
 
     - ``shift``: :math:`v \\leftarrow` ``to``, or :math:`v \\leftarrow v +` ``by``, for an actor's
       position (clipped to the range), salience (clipped to [0, 1]) or capability (kept > 0).
@@ -22,34 +25,35 @@ def apply_event(scenario: Scenario, state: NegotiationState, event: Event) -> No
       capability-weighted midpoint :math:`m = (c_a p_a + c_b p_b) / (c_a + c_b)`.
     - ``join`` / ``leave``: the actor starts or stops taking part in the track.
     """
+    rows = slice(None) if active is None else np.flatnonzero(active)
     if isinstance(event, Shift):
-        _shift(scenario, state, event)
+        _shift(scenario, state, event, rows)
     elif isinstance(event, Bilateral):
-        _bilateral(scenario, state, event)
+        _bilateral(scenario, state, event, rows)
     elif isinstance(event, Membership):
         actor = scenario.actor_index[event.actor]
         track = scenario.track_index[event.track]
-        state.participating[:, track, actor] = event.kind == "join"
+        state.participating[rows, track, actor] = event.kind == "join"
     else:  # pragma: no cover - the schema admits no other kind
         raise TypeError(f"unknown event {event!r}")
 
 
-def _shift(scenario: Scenario, state: NegotiationState, event: Shift) -> None:
+def _shift(scenario: Scenario, state: NegotiationState, event: Shift, rows) -> None:
     actor = scenario.actor_index[event.actor]
     if event.attribute == "capability":
-        current = state.capability[:, actor]
+        current = state.capability[rows, actor]
         new = event.to if event.to is not None else current + event.by
-        state.capability[:, actor] = np.maximum(new, MIN_CAPABILITY)
+        state.capability[rows, actor] = np.maximum(new, MIN_CAPABILITY)
         return
     dim = scenario.dimension_index[event.dimension]
     table = state.position if event.attribute == "position" else state.salience
-    current = table[:, actor, dim]
+    current = table[rows, actor, dim]
     new = event.to if event.to is not None else current + event.by
     lower, upper = (scenario.lower[dim], scenario.upper[dim]) if event.attribute == "position" else (0.0, 1.0)
-    table[:, actor, dim] = np.clip(new, lower, upper)
+    table[rows, actor, dim] = np.clip(new, lower, upper)
 
 
-def _bilateral(scenario: Scenario, state: NegotiationState, event: Bilateral) -> None:
+def _bilateral(scenario: Scenario, state: NegotiationState, event: Bilateral, rows) -> None:
     a, b = (scenario.actor_index[actor_id] for actor_id in event.actors)
     if event.dimensions is not None:
         names = event.dimensions
@@ -57,11 +61,12 @@ def _bilateral(scenario: Scenario, state: NegotiationState, event: Bilateral) ->
         held = [set(scenario.actors[i].position) for i in (a, b)]
         names = [d for d in scenario.dimension_ids if d in held[0] & held[1]]
     dims = np.array([scenario.dimension_index[d] for d in names], dtype=int)
-    c_a, c_b = state.capability[:, a, None], state.capability[:, b, None]
-    p_a, p_b = state.position[:, a, dims], state.position[:, b, dims]
+    rows = np.arange(state.replicates)[rows]
+    c_a, c_b = state.capability[rows, a, None], state.capability[rows, b, None]
+    p_a, p_b = state.position[np.ix_(rows, [a], dims)][:, 0], state.position[np.ix_(rows, [b], dims)][:, 0]
     midpoint = (c_a * p_a + c_b * p_b) / (c_a + c_b)
-    state.position[:, a, dims] = p_a + event.strength * (midpoint - p_a)
-    state.position[:, b, dims] = p_b + event.strength * (midpoint - p_b)
+    state.position[np.ix_(rows, [a], dims)] = (p_a + event.strength * (midpoint - p_a))[:, None, :]
+    state.position[np.ix_(rows, [b], dims)] = (p_b + event.strength * (midpoint - p_b))[:, None, :]
 
 
 def describe_event(event: Event) -> str:

@@ -34,6 +34,8 @@ class NegotiationState:
         Whether each track is still negotiating.
     agreed_round : array (R, K) of int
         The round a track closed with agreement, 0 if it has not.
+    closed_round : array (R, K) of int
+        The round a track closed, agreed or not; 0 while it is open.
     signed : array (R, K, A) of bool
         Signatories of opt-in tracks.
     pledge : array (R, A, D)
@@ -55,6 +57,7 @@ class NegotiationState:
     accepts: np.ndarray
     open: np.ndarray
     agreed_round: np.ndarray
+    closed_round: np.ndarray
     signed: np.ndarray
     pledge: np.ndarray
     round: int = 0
@@ -63,6 +66,11 @@ class NegotiationState:
     @property
     def replicates(self) -> int:
         return self.position.shape[0]
+
+    @property
+    def rounds_played(self) -> np.ndarray:
+        """array (R,): rounds each replicate played (until its last track closed)."""
+        return np.where(self.closed_round > 0, self.closed_round, self.round).max(axis=1)
 
     @property
     def agreed(self) -> np.ndarray:
@@ -96,6 +104,7 @@ def initial_state(scenario: Scenario, position: np.ndarray | None = None) -> Neg
         accepts=np.zeros((replicates, tracks, actors), dtype=bool),
         open=np.ones((replicates, tracks), dtype=bool),
         agreed_round=np.zeros((replicates, tracks), dtype=int),
+        closed_round=np.zeros((replicates, tracks), dtype=int),
         signed=np.zeros((replicates, tracks, actors), dtype=bool),
         pledge=np.full((replicates, actors, dims), np.nan),
     )

@@ -19,7 +19,7 @@ from sim.scenario.references import check_references
 from sim.scenario.scenario import Scenario
 from sim.scenario.spec import ScenarioSpec
 
-__all__ = ["load_scenario", "scenario_from_dict"]
+__all__ = ["describe_validation_error", "load_scenario", "scenario_from_dict"]
 
 _UNION_TAGS = {
     "shift", "bilateral", "join", "leave",
@@ -55,7 +55,7 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>") -> Scenario:
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
-        raise InputError(source, [_describe(item) for item in error.errors()]) from None
+        raise InputError(source, [describe_validation_error(item) for item in error.errors()]) from None
     problems = check_references(spec)
     if problems:
         raise InputError(source, [f"{field}: {message}" for field, message in problems])
@@ -86,7 +86,7 @@ def _parse(path: Path, source: str) -> Any:
     raise InputError(source, [f"unknown file type '{suffix}': expected .toml, .yaml, .yml or .csv"])
 
 
-def _describe(item: dict[str, Any]) -> str:
+def describe_validation_error(item: dict[str, Any]) -> str:
     """One line for one pydantic error: ``field.path: message``."""
     location = _field_path(item["loc"])
     kind = item["type"]
