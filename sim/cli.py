@@ -24,6 +24,9 @@ examples:
   negsim run data.csv --protocol smp                               # a KTAB SMP input file
   negsim convert data.csv --to toml --out scenarios/data.toml
   negsim protocols
+  negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank
+  negsim sweep experiments/vilnius_sobol.toml --executor dask --scheduler tcp://10.0.0.5:8786
+  negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank --resume
 """
 
 
@@ -74,6 +77,28 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", choices=["toml"], default="toml", help="output format (default toml)")
     convert.add_argument("--out", metavar="PATH", help="write here instead of standard output")
     convert.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    sweep = commands.add_parser(
+        "sweep", help="run an experiment's parameter sweep in batch",
+        description="Run every design point x replicate of an experiment file in chunks, on local "
+                    "processes or a Dask cluster, writing Parquet parts as chunks finish, a manifest, "
+                    "the consolidated runs.parquet and (for Sobol'/Morris designs) sensitivity.json.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep.add_argument("experiment", help="experiment file (.toml, .yaml or .yml)")
+    sweep.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
+    sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
+                       help="where chunks run (default: local processes)")
+    sweep.add_argument("--workers", type=int, metavar="N",
+                       help="processes or local Dask workers (default: one per CPU)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://host:8786 (with --executor dask; "
+                            "without it a local cluster is started)")
+    sweep.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
+                       help="replicates through the array kernel (default) or one Mesa model per run")
+    again = sweep.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue an interrupted sweep in DIR")
+    again.add_argument("--overwrite", action="store_true", help="delete a previous sweep's results in DIR first")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     commands.add_parser("protocols", help="list the negotiation protocols with their citations",
                         description="List every protocol: what it does, its citation, whether it is "
@@ -181,6 +206,49 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from sim.experiment.load import load_experiment
+    from sim.sweeps import sweep
+    from sim.sweeps.executors import executor_for
+    from sim.text import format_sensitivity
+
+    problems = []
+    if args.workers is not None and args.workers < 1:
+        problems.append(f"--workers: must be >= 1, got {args.workers}")
+    if args.scheduler and args.executor != "dask":
+        problems.append("--scheduler needs --executor dask")
+    if problems:
+        return _fail(problems)
+    experiment = load_experiment(args.experiment)
+    out = Path(args.out or Path("results") / experiment.name)
+    quiet = args.quiet or not sys.stderr.isatty()
+    start = time.perf_counter()
+    with tqdm(total=experiment.total_runs, desc="runs", unit="run", disable=quiet, file=sys.stderr,
+              smoothing=0.1) as bar:
+        try:
+            with executor_for(args.executor, args.workers, args.scheduler) as (executor, slots):
+                result = sweep(experiment, out, executor=executor, workers=slots, engine=args.engine,
+                               resume=args.resume, overwrite=args.overwrite, progress=bar.update)
+        except KeyboardInterrupt:
+            bar.close()
+            print(f"interrupted; parts written so far are kept. Continue with:\n"
+                  f"  negsim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+            return 130
+    elapsed = time.perf_counter() - start
+    print(f"{experiment.name}: {result.total_runs} runs ({experiment.points.count} design points x "
+          f"{experiment.replicates} replicates) in {result.chunks} chunks; {result.chunks_run} run now "
+          f"in {elapsed:.1f} s on {args.executor}")
+    print(f"wrote {result.runs_path} (one row per run), {out / 'manifest.json'}, {out / 'points.parquet'}")
+    if result.sensitivity is not None:
+        print(f"wrote {out / 'sensitivity.json'}")
+        print(format_sensitivity(result.sensitivity), end="")
+    return 0
+
+
 def _protocols(args: argparse.Namespace) -> int:
     from sim.protocols import registry
     from sim.text import describe_protocol
@@ -202,7 +270,8 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate, "convert": _convert, "protocols": _protocols}
+    handlers = {"run": _run, "validate": _validate, "convert": _convert, "protocols": _protocols,
+                "sweep": _sweep}
     try:
         return handlers[args.command](args)
     except InputError as error:

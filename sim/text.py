@@ -8,7 +8,8 @@ from sim.kernel.events import describe_event
 from sim.outcome import RunOutcome, TrackOutcome
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["describe_protocol", "describe_scenario", "format_baselines", "format_monte_carlo", "format_run"]
+__all__ = ["describe_protocol", "describe_scenario", "format_baselines", "format_monte_carlo", "format_run",
+           "format_sensitivity"]
 
 
 def _pct(value: float) -> str:
@@ -194,4 +195,20 @@ def describe_protocol(protocol) -> str:
              f"  citation: {protocol.citation}"]
     for name, (default, meaning) in protocol.options.items():
         lines.append(f"  option {name} (default {default!r}): {meaning}")
+    return "\n".join(lines) + "\n"
+
+
+def format_sensitivity(result: dict[str, Any]) -> str:
+    """The sensitivity indices of a sweep, one table per output."""
+    sobol = result["design"] == "sobol_sensitivity"
+    keys = ("S1", "S1_conf", "ST", "ST_conf") if sobol else ("mu_star", "mu_star_conf", "sigma", "mu")
+    labels = ("S1", "+/-", "ST", "+/-") if sobol else ("mu*", "+/-", "sigma", "mu")
+    lines = []
+    for metric, table in result["metrics"].items():
+        lines.append(f"Sensitivity of {metric} ({'Sobol' if sobol else 'Morris'}):")
+        lines.append(f"  {'parameter':<44}" + "".join(f"{label:>9}" for label in labels))
+        for name, values in table.items():
+            lines.append(f"  {name:<44}" + "".join(f"{values[k]:>9.3f}" for k in keys))
+    for metric, reason in result["skipped"].items():
+        lines.append(f"Sensitivity of {metric}: skipped ({reason})")
     return "\n".join(lines) + "\n"

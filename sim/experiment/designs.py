@@ -40,17 +40,22 @@ def salib_problem(parameters: list[Parameter]) -> dict:
             "bounds": [[0.0, 1.0]] * len(parameters)}
 
 
+def _bucket(u: np.ndarray, count: int) -> np.ndarray:
+    """Which of ``count`` equal bins of [0, 1] each u falls in (u = 1 in the last)."""
+    return np.minimum(np.floor(u * count).astype(int), count - 1)
+
+
 def _scale(unit: np.ndarray, parameters: list[Parameter]) -> np.ndarray:
     """Map points on [0, 1) to each parameter's range (or pick among its values)."""
     columns = []
     for j, parameter in enumerate(parameters):
-        u = np.clip(unit[:, j], 0.0, np.nextafter(1.0, 0.0))
+        u = np.clip(unit[:, j], 0.0, 1.0)
         if parameter.values is not None:
             choices = np.asarray(parameter.values, dtype=float)
-            columns.append(choices[np.floor(u * len(choices)).astype(int)])
+            columns.append(choices[_bucket(u, len(choices))])
         elif parameter.distribution == "integer":
             low, high = int(np.ceil(parameter.range[0])), int(np.floor(parameter.range[1]))
-            columns.append(np.floor(low + u * (high - low + 1)).astype(float))
+            columns.append((low + _bucket(u, high - low + 1)).astype(float))
         else:
             low, high = parameter.range
             columns.append(low + unit[:, j] * (high - low))

@@ -156,8 +156,6 @@ def experiment_from_dict(data: Any, *, source: str = "<experiment>", text: str =
         points = design_points(spec.design, spec.parameters, spec.seed)
     except DesignError as error:
         raise InputError(source, [f"design: {error}"]) from None
-    if points.count == 0:
-        raise InputError(source, ["design: it has no points (check the parameters' values and ranges)"])
     if not np.all(np.isfinite(points.values)):
         raise InputError(source, ["design: some points are not finite numbers"])
     return Experiment(spec, source, text or repr(data), str(scenario_path), scenario, base, points)

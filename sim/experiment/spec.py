@@ -6,6 +6,7 @@ and from evaluation (:mod:`sim.sweep`).
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -49,6 +50,9 @@ class Parameter(_Frozen):
             raise ValueError("'values' is empty")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"'range' must be [low, high] with low < high, got {list(self.range)}")
+        if self.range is not None and self.distribution == "integer" and \
+                math.ceil(self.range[0]) > math.floor(self.range[1]):
+            raise ValueError(f"an integer 'range' must contain a whole number, got {list(self.range)}")
         return self
 
 

@@ -1,0 +1,97 @@
+"""One chunk of a sweep: a picklable task any executor (local processes, Dask workers) can run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from sim.ensemble import run_ensemble
+from sim.experiment.paths import apply
+from sim.model import NegotiationModel
+from sim.records import table_from_records
+from sim.scenario.load import scenario_from_dict
+
+__all__ = ["Chunk", "ChunkTask", "chunk_plan", "run_chunk"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Runs ``first_run`` .. ``first_run + runs - 1`` of a sweep (run id = point x replicates + replicate)."""
+
+    index: int
+    first_run: int
+    runs: int
+
+    @property
+    def file(self) -> str:
+        return f"part-{self.index:06d}.parquet"
+
+
+def chunk_plan(total_runs: int, chunk_size: int) -> list[Chunk]:
+    """Consecutive chunks of at most ``chunk_size`` runs covering every run once."""
+    return [Chunk(i, start, min(chunk_size, total_runs - start))
+            for i, start in enumerate(range(0, total_runs, chunk_size))]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs for one chunk, and nothing it has to read from disk."""
+
+    chunk: Chunk
+    base_data: dict[str, Any]
+    names: tuple[str, ...]
+    point_values: dict[int, tuple[float, ...]]
+    replicates: int
+    seed: int
+    engine: str
+    trajectories: bool
+
+
+def _runs_by_point(task: ChunkTask) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for run_id in range(task.chunk.first_run, task.chunk.first_run + task.chunk.runs):
+        groups.setdefault(run_id // task.replicates, []).append(run_id % task.replicates)
+    return groups
+
+
+def _with_coordinates(table: pa.Table, point: int, values: tuple[float, ...], names: tuple[str, ...]) -> pa.Table:
+    rows = table.num_rows
+    table = table.add_column(1, "point", pa.array([point] * rows, type=pa.int64()))
+    at = table.schema.get_field_index("run_seed") + 1
+    for offset, (name, value) in enumerate(zip(names, values)):
+        table = table.add_column(at + offset, f"param.{name}", pa.array([value] * rows, type=pa.float64()))
+    return table
+
+
+def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
+    """Run a chunk; return its index, its rows and (if asked) its per-round trajectories."""
+    parts, trajectories = [], []
+    for point, replicates in _runs_by_point(task).items():
+        values = task.point_values[point]
+        scenario = scenario_from_dict(apply(task.base_data, dict(zip(task.names, values))),
+                                      source=f"design point {point}")
+        run_ids = [point * task.replicates + r for r in replicates]
+        if task.engine == "ensemble":
+            result = run_ensemble(scenario, task.seed, replicates, point=point, run_ids=run_ids,
+                                  trajectories=task.trajectories)
+            table = result.table()
+            if task.trajectories:
+                trajectories.append(result.trajectory_table())
+        else:
+            records = []
+            for r, run_id in zip(replicates, run_ids):
+                model = NegotiationModel(scenario, seed=task.seed, replicate=r, point=point,
+                                         collect=task.trajectories)
+                model.run()
+                records.append(model.outcome(run_id=run_id).to_record())
+                if task.trajectories:
+                    frame = model.trajectory().drop(columns=[c for c in model.trajectory().columns
+                                                              if c.endswith(".accepting")])
+                    frame.insert(0, "run_id", run_id)
+                    trajectories.append(pa.Table.from_pandas(frame, preserve_index=False))
+            table = table_from_records(records, scenario)
+        parts.append(_with_coordinates(table, point, values, task.names))
+    trajectory = pa.concat_tables(trajectories) if trajectories else None
+    return task.chunk.index, pa.concat_tables(parts), trajectory

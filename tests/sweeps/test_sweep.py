@@ -1,0 +1,153 @@
+"""Sweeps: every run once, re-creatable alone, the same on every executor and engine, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pyarrow.parquet as pq
+import pytest
+
+from sim.errors import InputError
+from sim.experiment.load import load_experiment
+from sim.output import dumps
+from sim.records import table_from_records
+from sim.runner import run
+from sim.sweeps import sweep
+from sim.sweeps.executors import executor_for
+from tests.conftest import ROOT
+from tests.sweeps.conftest import experiment_text
+
+
+def rows(path):
+    return pq.read_table(path).to_pylist()
+
+
+def test_every_run_once_with_its_coordinates(small_experiment, tmp_path):
+    experiment = load_experiment(small_experiment)
+    result = sweep(experiment, tmp_path / "out")
+    table = result.table()
+    assert table.num_rows == experiment.total_runs == 30
+    assert table.column("run_id").to_pylist() == list(range(30))
+    assert table.column("point").to_pylist() == [i // 5 for i in range(30)]
+    assert table.column("replicate").to_pylist() == [i % 5 for i in range(30)]
+    assert table.column_names[:7] == ["run_id", "point", "replicate", "seed", "run_seed",
+                                      "param.actors.poland.flexibility", "param.tracks.consensus.deadline"]
+    points = pq.read_table(tmp_path / "out" / "points.parquet").to_pandas()
+    frame = table.to_pandas()
+    merged = frame.merge(points, on="point", suffixes=("", "_design"))
+    assert (merged["param.actors.poland.flexibility"] == merged["param.actors.poland.flexibility_design"]).all()
+    assert sorted(p.name for p in (tmp_path / "out" / "parts").iterdir()) == [f"part-{i:06d}.parquet" for i in range(5)]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["total_runs"] == 30
+    assert manifest["scenario"]["digest"] == experiment.scenario.digest
+    assert all(c["status"] == "done" for c in manifest["chunks"])
+    assert "actors.poland.flexibility" in manifest["experiment"]["text"]
+
+
+def test_any_row_can_be_recreated_alone(small_experiment, tmp_path):
+    experiment = load_experiment(small_experiment)
+    table = sweep(experiment, tmp_path / "out").table().to_pylist()
+    for row in (table[0], table[13], table[29]):
+        scenario = experiment.point_scenario(row["point"])
+        model = run(scenario, seed=row["seed"], replicate=row["replicate"], point=row["point"], collect=False)
+        alone = table_from_records([model.outcome(run_id=row["run_id"]).to_record()], scenario).to_pylist()[0]
+        assert dumps({k: v for k, v in row.items() if not k.startswith(("param.", "point"))}) == dumps(alone)
+
+
+def test_engines_and_executors_give_the_same_table(small_experiment, tmp_path):
+    reference = rows(sweep(small_experiment, tmp_path / "serial").runs_path)
+    assert dumps(rows(sweep(small_experiment, tmp_path / "mesa", engine="mesa").runs_path)) == dumps(reference)
+    with ThreadPoolExecutor(2) as threads:
+        assert dumps(rows(sweep(small_experiment, tmp_path / "threads", executor=threads, workers=2).runs_path)) \
+            == dumps(reference)
+    with executor_for("processes", 2) as (pool, slots):
+        assert dumps(rows(sweep(small_experiment, tmp_path / "processes", executor=pool, workers=slots).runs_path)) \
+            == dumps(reference)
+
+
+def test_a_non_empty_folder_needs_resume_or_overwrite(small_experiment, tmp_path):
+    out = tmp_path / "out"
+    sweep(small_experiment, out)
+    with pytest.raises(InputError, match="is not empty; use --resume"):
+        sweep(small_experiment, out)
+    result = sweep(small_experiment, out, overwrite=True)
+    assert result.chunks_run == 5
+    again = sweep(small_experiment, out, resume=True)
+    assert again.chunks_run == 0 and again.table().num_rows == 30
+
+
+def test_resume_refuses_a_changed_experiment(small_experiment, tmp_path):
+    out = tmp_path / "out"
+    sweep(small_experiment, out)
+    small_experiment.write_text(small_experiment.read_text().replace("seed = 3", "seed = 4"))
+    with pytest.raises(InputError, match="changed since this sweep started"):
+        sweep(small_experiment, out, resume=True)
+
+
+def test_resume_after_parts_went_missing_gives_the_same_table(small_experiment, tmp_path):
+    out = tmp_path / "out"
+    reference = dumps(rows(sweep(small_experiment, out).runs_path))
+    for name in ("part-000001.parquet", "part-000003.parquet"):
+        (out / "parts" / name).unlink()
+    (out / "runs.parquet").unlink()
+    result = sweep(small_experiment, out, resume=True)
+    assert result.chunks_run == 2
+    assert dumps(rows(result.runs_path)) == reference
+
+
+def test_kill_9_mid_sweep_then_resume(tmp_path):
+    path = tmp_path / "slow.toml"
+    path.write_text(experiment_text(design='design = { kind = "random", samples = 60 }', replicates=10,
+                                    chunk_size=20))
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--executor", "serial", "--engine", "mesa",
+               "--quiet"]
+    whole = tmp_path / "whole"
+    subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True, timeout=600)
+    cut = tmp_path / "cut"
+    process = subprocess.Popen(command + ["--out", str(cut)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((cut / "parts").glob("part-*.parquet"))) < 3:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    written = len(list((cut / "parts").glob("part-*.parquet")))
+    assert 3 <= written < 30, "the sweep should have been cut part-way"
+    assert not (cut / "runs.parquet").exists()
+    resumed = subprocess.run(command + ["--out", str(cut), "--resume"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert dumps(rows(cut / "runs.parquet")) == dumps(rows(whole / "runs.parquet"))
+
+
+def test_trajectories_on_request(tmp_path):
+    path = tmp_path / "traj.toml"
+    path.write_text(experiment_text(extra="outputs = { trajectories = true }"))
+    result = sweep(path, tmp_path / "out")
+    trajectories = pq.read_table(tmp_path / "out" / "trajectories").to_pandas()
+    last_round = trajectories.groupby("run_id")["round"].max()
+    assert last_round.to_dict() == result.table().to_pandas().set_index("run_id")["rounds"].to_dict()
+    assert "draft.membership_timing" in trajectories.columns
+
+
+@pytest.mark.parametrize("design, keys", [
+    ('design = { kind = "sobol_sensitivity", samples = 8 }', {"S1", "S1_conf", "ST", "ST_conf"}),
+    ('design = { kind = "morris", samples = 6 }', {"mu", "mu_star", "sigma", "mu_star_conf"}),
+])
+def test_sensitivity_designs_write_indices(tmp_path, design, keys):
+    path = tmp_path / "sens.toml"
+    path.write_text(experiment_text(design=design, replicates=2, chunk_size=40))
+    result = sweep(path, tmp_path / "out")
+    written = json.loads((tmp_path / "out" / "sensitivity.json").read_text())
+    assert written == json.loads(dumps(result.sensitivity))
+    assert written["metrics"], written
+    for metric in written["metrics"].values():
+        assert set(metric) == {"actors.poland.flexibility", "tracks.consensus.deadline"}
+        for values in metric.values():
+            assert set(values) == keys
