@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="root seed (default: the scenario's seed)")
     run.add_argument("--replicate", type=int, default=None, metavar="R",
                      help="re-create replicate R of a Monte Carlo alone, with its drawn inputs")
+    run.add_argument("--point", type=int, default=None, metavar="P",
+                     help="with --replicate and --set: re-create that run of a sweep's design point P")
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                     help="override one number of the scenario, e.g. --set actors.germany.flexibility=0.3 "
+                          "(repeatable; paths as in experiment files)")
     run.add_argument("--json", action="store_true", help="print the result as JSON instead of text")
     run.add_argument("--out", metavar="DIR",
                      help="write runs.parquet (one row per run) and summary.json into DIR")
@@ -122,6 +127,8 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
         problems.append(f"--replicate: must be >= 0, got {args.replicate}")
     if args.replicate is not None and args.runs is not None:
         problems.append("--replicate re-creates one run; it cannot be combined with --runs")
+    if args.point is not None and (args.replicate is None or args.point < 0):
+        problems.append("--point needs --replicate (and must be >= 0)")
     if args.out:
         target = Path(args.out)
         if target.exists() and not target.is_dir():
@@ -147,10 +154,12 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         return _fail(problems)
     scenario = load_scenario(args.scenario)
+    if args.set:
+        scenario = _override(scenario, args.set)
     if args.protocol:
         scenario = _switch_protocol(scenario, args.protocol)
     if args.runs is None:
-        model = runner.run(scenario, seed=args.seed, replicate=args.replicate)
+        model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point)
         outcome = model.outcome()
         result = outcome.to_dict(scenario) | {"events": model.event_log}
         table = table_from_records([outcome.to_record()], scenario)
@@ -176,6 +185,26 @@ def _run(args: argparse.Namespace) -> int:
     if args.out and not args.json:
         print(f"wrote {args.out}/runs.parquet and {args.out}/summary.json")
     return 0
+
+
+def _override(scenario, assignments: list[str]):
+    from sim.experiment.paths import PathError, apply
+    from sim.scenario import scenario_from_dict
+
+    values, problems = {}, []
+    for item in assignments:
+        path, _, text = item.partition("=")
+        try:
+            values[path.strip()] = float(text)
+        except ValueError:
+            problems.append(f"--set {item}: expected PATH=NUMBER")
+    if problems:
+        raise InputError("--set", problems)
+    data = scenario.spec.model_dump(mode="json", by_alias=True)
+    try:
+        return scenario_from_dict(apply(data, values), source=f"{scenario.name} with --set")
+    except PathError as error:
+        raise InputError("--set", [str(error)]) from None
 
 
 def _switch_protocol(scenario, name: str):

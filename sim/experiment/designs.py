@@ -7,7 +7,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.experiment.spec import Design, Parameter
 
@@ -97,6 +96,8 @@ def design_points(design: Design, parameters: list[Parameter], seed: int) -> Des
     if design.samples is None:
         raise DesignError(f"a '{design.kind}' design needs 'samples'")
     n = design.samples
+    from scipy.stats import qmc  # loaded only when a sampled design is built
+
     if design.kind == "random":
         unit = np.random.default_rng(seed).random((n, dims))
     elif design.kind == "lhs":

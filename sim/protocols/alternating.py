@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 from sim.kernel import decision, draws, utility
 from sim.kernel.state import NegotiationState
@@ -39,6 +38,8 @@ def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarr
     budgets : array (M,)
         Each member's largest acceptable distance, :math:`1 - a_i`.
     """
+    from scipy.optimize import linprog  # loaded only when a proposal is made
+
     members, dims = ideals.shape
     width = upper - lower
     everyone = np.vstack([proposer_ideal[None, :], ideals])

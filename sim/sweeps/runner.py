@@ -114,17 +114,29 @@ def _task(experiment: Experiment, chunk: Chunk, engine: str) -> ChunkTask:
                      experiment.spec.seed, engine, experiment.spec.outputs.trajectories)
 
 
+ROW_GROUP = 16_384
+"""Rows per row group of the consolidated table: few groups (flat writer metadata), bounded buffer."""
+
+
 def _consolidate(parts: Path, chunks: list[Chunk], target: Path) -> None:
-    """Stream the parts, in order, into one Parquet file (memory stays at one part)."""
+    """Stream the parts, in order, into one Parquet file, buffering at most one row group."""
     temporary = target.with_name(f".{target.name}.part")
     writer = None
+    buffered: list[pa.Table] = []
+    rows = 0
     try:
         for chunk in chunks:
             table = pq.read_table(parts / chunk.file)
             if writer is None:
                 writer = pq.ParquetWriter(temporary, table.schema)
-            writer.write_table(table)
+            buffered.append(table)
+            rows += table.num_rows
+            if rows >= ROW_GROUP:
+                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
+                buffered, rows = [], 0
         if writer is not None:
+            if buffered:
+                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
             writer.close()
             writer = None
             temporary.replace(target)

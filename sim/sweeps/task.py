@@ -9,7 +9,6 @@ import pyarrow as pa
 
 from sim.ensemble import run_ensemble
 from sim.experiment.paths import apply
-from sim.model import NegotiationModel
 from sim.records import table_from_records
 from sim.scenario.load import scenario_from_dict
 
@@ -80,6 +79,8 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
             if task.trajectories:
                 trajectories.append(result.trajectory_table())
         else:
+            from sim.model import NegotiationModel  # Mesa is loaded only for the mesa engine
+
             records = []
             for r, run_id in zip(replicates, run_ids):
                 model = NegotiationModel(scenario, seed=task.seed, replicate=r, point=point,

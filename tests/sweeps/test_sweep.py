@@ -151,3 +151,23 @@ def test_sensitivity_designs_write_indices(tmp_path, design, keys):
         assert set(metric) == {"actors.poland.flexibility", "tracks.consensus.deadline"}
         for values in metric.values():
             assert set(values) == keys
+
+
+def test_a_sweep_row_can_be_recreated_with_negsim_run(small_experiment, tmp_path):
+    table = sweep(small_experiment, tmp_path / "out").table().to_pylist()
+    row = table[17]
+    command = [sys.executable, "-m", "sim", "run", str(load_experiment(small_experiment).scenario_path),
+               "--set", f"actors.poland.flexibility={row['param.actors.poland.flexibility']!r}",
+               "--set", f"tracks.consensus.deadline={row['param.tracks.consensus.deadline']!r}",
+               "--seed", str(row["seed"]), "--point", str(row["point"]), "--replicate", str(row["replicate"]),
+               "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    alone = json.loads(done.stdout)
+    assert alone["run_seed"] == row["run_seed"]
+    consensus = alone["tracks"][0]
+    assert consensus["agreed"] == row["consensus.agreed"]
+    if row["consensus.agreed"]:
+        assert consensus["statement"]["membership_timing"] == row["statement.membership_timing"]
+    else:
+        assert consensus["statement"]["membership_timing"] is None
