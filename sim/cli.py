@@ -58,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
                           "(repeatable; paths as in experiment files)")
     run.add_argument("--json", action="store_true", help="print the result as JSON instead of text")
     run.add_argument("--out", metavar="DIR",
-                     help="write runs.parquet (one row per run) and summary.json into DIR")
+                     help="write runs.parquet (one row per run), summary.json and manifest.json into DIR "
+                          "(for `negsim plot` and `negsim report`)")
+    run.add_argument("--trajectories", action="store_true",
+                     help="with --out: also keep every run's draft per round (trajectories.parquet)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
                      help="Monte Carlo driver: replicates in batches through the array kernel (ensemble, "
@@ -146,9 +149,10 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim import output, runner, summary, text
+    from sim import __version__, output, runner, summary, text
     from sim.records import table_from_records
     from sim.scenario import load_scenario
+    from sim.scenario.scenario import scenario_record
 
     problems = _check_run_arguments(args)
     if problems:
@@ -163,18 +167,24 @@ def _run(args: argparse.Namespace) -> int:
         outcome = model.outcome()
         result = outcome.to_dict(scenario) | {"events": model.event_log}
         table = table_from_records([outcome.to_record()], scenario)
+        paths = runner._model_trajectory(model, 0) if args.trajectories else None
         report = text.format_run(scenario, outcome, model.event_log)
     else:
         from tqdm import tqdm
 
         quiet = args.quiet or not sys.stderr.isatty()
         with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
-            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine, progress=bar.update)
+            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine, progress=bar.update,
+                                    trajectories=args.trajectories and bool(args.out))
         result = summary.summarise(scenario, mc.table, mc.seed)
-        table = mc.table
+        table, paths = mc.table, mc.trajectories
         report = text.format_monte_carlo(scenario, result)
     if args.out:
-        output.write_results(args.out, table, result)
+        manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
+                    "runs": table.num_rows, "engine": args.engine if args.runs else "mesa",
+                    "package_version": __version__, "command": " ".join(["negsim", *sys.argv[1:]]),
+                    "scenario": scenario_record(scenario, args.scenario)}
+        output.write_results(args.out, table, result, manifest, paths)
     if args.baselines:
         from sim.baselines import baselines
 
@@ -183,7 +193,8 @@ def _run(args: argparse.Namespace) -> int:
         report += "\n" + text.format_baselines(table)
     sys.stdout.write(output.dumps(result) if args.json else report)
     if args.out and not args.json:
-        print(f"wrote {args.out}/runs.parquet and {args.out}/summary.json")
+        print(f"wrote {args.out}/ (runs.parquet, summary.json, manifest.json"
+              + (", trajectories.parquet)" if args.trajectories else ")"))
     return 0
 
 

@@ -47,11 +47,12 @@ class EnsembleResult:
             raise RuntimeError("run_ensemble was called without trajectories=True")
         played = self.state.rounds_played
         rows = [row for row in self.trajectory if row["round"] <= played[row["_index"]]]
-        columns: dict[str, list] = {}
-        for row in rows:
-            for key, value in row.items():
-                if key != "_index":
-                    columns.setdefault(key, []).append(value)
+        names = [key for key in self.trajectory[0] if key != "_index"] if self.trajectory else []
+        types = {"run_id": pa.int64(), "round": pa.int64()}
+        columns = {}
+        for name in names:
+            kind = types.get(name, pa.bool_() if name.endswith(".open") else pa.float64())
+            columns[name] = pa.array([row[name] for row in rows], type=kind)
         return pa.table(columns)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["dumps", "write_parquet", "write_results", "write_text"]
+__all__ = ["RUN_FORMAT", "dumps", "write_parquet", "write_results", "write_text"]
 
 def _clean(value: Any) -> Any:
     """JSON-ready: NaN and infinities become null, NumPy scalars become Python ones."""
@@ -51,19 +51,24 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any]) -> list[Path]:
-    """Write ``runs.parquet`` and ``summary.json`` into ``out_dir``.
+RUN_FORMAT = "negsim-run/1"
+
+
+def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any], manifest: dict[str, Any],
+                  trajectories: pa.Table | None = None) -> list[Path]:
+    """Write ``runs.parquet``, ``summary.json``, ``manifest.json`` (and ``trajectories.parquet``).
 
     Each file goes to a temporary name before being renamed into place, so an
     error leaves no partial file.
     """
     out = Path(out_dir)
-    text = dumps(summary)
     out.mkdir(parents=True, exist_ok=True)
-    runs_path, summary_path = out / "runs.parquet", out / "summary.json"
-    write_parquet(runs_path, table)
-    _atomic_write(summary_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-    return [runs_path, summary_path]
+    written = [write_parquet(out / "runs.parquet", table)]
+    if trajectories is not None:
+        written.append(write_parquet(out / "trajectories.parquet", trajectories))
+    written.append(write_text(out / "summary.json", dumps(summary)))
+    written.append(write_text(out / "manifest.json", dumps({"format": RUN_FORMAT} | manifest)))
+    return written
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -49,11 +49,17 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
 
 @dataclass
 class MonteCarlo:
-    """The runs of a Monte Carlo: one row per replicate, in replicate order."""
+    """The runs of a Monte Carlo: one row per replicate, in replicate order.
+
+    ``trajectories`` (when asked for) has one row per run and round: the draft on
+    every dimension and whether each track was still open.
+    """
 
     scenario: Scenario
     seed: int
     table: pa.Table
+    engine: str = "ensemble"
+    trajectories: pa.Table | None = None
 
     @property
     def runs(self) -> int:
@@ -65,7 +71,7 @@ class MonteCarlo:
 
 
 def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
-                progress: Callable[[int], None] | None = None) -> MonteCarlo:
+                progress: Callable[[int], None] | None = None, trajectories: bool = False) -> MonteCarlo:
     """Run ``runs`` replicates, each with inputs drawn from the scenario's declared uncertainty.
 
     Replicate r's generator is seeded by ``SeedSequence(seed, spawn_key=(r,))``, so any
@@ -83,20 +89,38 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     root = scenario.seed if seed is None else int(seed)
-    parts = []
+    parts, paths = [], []
     if engine == "ensemble":
         for start in range(0, runs, ENSEMBLE_BATCH):
             batch = range(start, min(start + ENSEMBLE_BATCH, runs))
-            parts.append(run_ensemble(scenario, root, batch).table())
+            result = run_ensemble(scenario, root, batch, trajectories=trajectories)
+            parts.append(result.table())
+            if trajectories:
+                paths.append(result.trajectory_table())
             if progress is not None:
                 progress(len(batch))
     else:
         records = []
         for replicate in range(runs):
-            model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=False)
+            model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=trajectories)
             model.run()
             records.append(model.outcome(run_id=replicate).to_record())
+            if trajectories:
+                paths.append(_model_trajectory(model, replicate))
             if progress is not None:
                 progress(1)
         parts.append(table_from_records(records, scenario))
-    return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts))
+    return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts), engine=engine,
+                      trajectories=pa.concat_tables(paths) if trajectories else None)
+
+
+def _model_trajectory(model: NegotiationModel, run_id: int) -> pa.Table:
+    """A Mesa run's per-round drafts in the ensemble's trajectory columns."""
+    frame = model.trajectory()
+    columns = {"run_id": pa.array([run_id] * len(frame), type=pa.int64()),
+               "round": pa.array(frame["round"], type=pa.int64())}
+    for dim_id in model.case.dimension_ids:
+        columns[f"draft.{dim_id}"] = pa.array(frame[f"draft.{dim_id}"], type=pa.float64())
+    for track in model.case.tracks:
+        columns[f"{track.id}.open"] = pa.array(frame[f"{track.id}.open"], type=pa.bool_())
+    return pa.table(columns)

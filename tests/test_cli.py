@@ -87,7 +87,10 @@ def test_out_writes_a_runs_table_and_a_summary(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     agreed = table.column("consensus.agreed").to_pylist()
     assert summary["tracks"][0]["agreement"]["probability"] == sum(agreed) / 25
-    assert sorted(p.name for p in out.iterdir()) == ["runs.parquet", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "summary.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == "negsim-run/1" and manifest["kind"] == "monte_carlo" and manifest["runs"] == 25
+    assert manifest["scenario"]["name"] == "vilnius_2023" and manifest["scenario"]["data"]["deadline"] == 13
 
 
 def test_replicate_recreates_a_monte_carlo_row(tmp_path, capsys):

@@ -17,7 +17,7 @@ import numpy as np
 from sim.protocols import registry
 from sim.scenario.spec import Actor, Dimension, OptIn, QualifiedMajority, ScenarioSpec
 
-__all__ = ["Scenario", "TrackInfo"]
+__all__ = ["Scenario", "TrackInfo", "scenario_record"]
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -171,3 +171,9 @@ class Scenario:
             f"Scenario({self.name!r}, actors={len(self.actor_ids)}, "
             f"dimensions={len(self.dimension_ids)}, tracks={[t.id for t in self.tracks]})"
         )
+
+
+def scenario_record(scenario: Scenario, path: str = "") -> dict:
+    """What a results manifest keeps of a scenario: enough to rebuild it exactly."""
+    return {"name": scenario.name, "path": str(path), "digest": scenario.digest,
+            "data": scenario.spec.model_dump(mode="json", by_alias=True)}

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from sim.errors import InputError
 from sim.experiment.load import Experiment, load_experiment
 from sim.output import dumps, write_parquet, write_text
+from sim.scenario.scenario import scenario_record
 from sim.sweeps.sensitivity import SENSITIVITY_DESIGNS, sensitivity
 from sim.sweeps.task import Chunk, ChunkTask, chunk_plan, run_chunk
 
@@ -84,8 +85,7 @@ def _manifest(experiment: Experiment, chunks: list[Chunk], done: set[int], engin
         "status": status,
         "experiment": {"name": spec.name, "source": experiment.source, "digest": experiment.digest,
                        "text": experiment.text},
-        "scenario": {"name": experiment.scenario.name, "path": experiment.scenario_path,
-                     "digest": experiment.scenario.digest},
+        "scenario": scenario_record(experiment.scenario, experiment.scenario_path),
         "package_version": _version(),
         "seed": spec.seed,
         "replicates": spec.replicates,
