@@ -108,6 +108,26 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("--overwrite", action="store_true", help="delete a previous sweep's results in DIR first")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    plot = commands.add_parser(
+        "plot", help="draw outcome distributions from a results folder",
+        description="Draw every figure a results folder supports (from `negsim run --runs N --out DIR` or "
+                    "`negsim sweep`), one file each, and print their paths.",
+        epilog="examples:\n  negsim plot results/vilnius\n  negsim plot results/vilnius_flank --format svg "
+               "--figure agreement --figure heatmap", formatter_class=argparse.RawDescriptionHelpFormatter)
+    plot.add_argument("results", help="a results folder")
+    plot.add_argument("--out", metavar="DIR", help="where to write the figures (default: RESULTS/figures)")
+    plot.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="file format (default png)")
+    plot.add_argument("--figure", action="append", choices=["statement", "agreement", "heatmap", "time", "blocking",
+                                                            "trajectories", "sensitivity"],
+                      help="only these figure families (repeatable; default: all that apply)")
+
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML report of a results folder",
+        description="Write RESULTS/report.html: what was run, the key numbers and every figure with how to "
+                    "read it, images embedded so it opens with no network.")
+    report.add_argument("results", help="a results folder")
+    report.add_argument("--out", metavar="FILE", help="where to write it (default: RESULTS/report.html)")
+
     commands.add_parser("protocols", help="list the negotiation protocols with their citations",
                         description="List every protocol: what it does, its citation, whether it is "
                                     "stochastic or batched, the decision rules and options it takes.")
@@ -289,6 +309,22 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from sim.analysis import load_results, write_figures
+
+    results = load_results(args.results)
+    for path in write_figures(results, args.out or Path(args.results) / "figures", args.format, args.figure):
+        print(path)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.analysis import load_results, write_report
+
+    print(write_report(load_results(args.results), args.out))
+    return 0
+
+
 def _protocols(args: argparse.Namespace) -> int:
     from sim.protocols import registry
     from sim.text import describe_protocol
@@ -311,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "validate": _validate, "convert": _convert, "protocols": _protocols,
-                "sweep": _sweep}
+                "sweep": _sweep, "plot": _plot, "report": _report}
     try:
         return handlers[args.command](args)
     except InputError as error:

@@ -1,0 +1,149 @@
+"""The numbers behind every figure, as pandas DataFrames (so a notebook can restyle them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.results import Results
+from sim.baselines import baselines
+from sim.errors import InputError
+from sim.records import possible_members
+from sim.summary import agreement_interval
+
+__all__ = [
+    "agreement_by_parameter",
+    "agreement_grid",
+    "baseline_lines",
+    "blocking",
+    "concessions",
+    "sensitivity_table",
+    "statement_values",
+    "time_to_agreement",
+    "trajectory_bands",
+]
+
+
+def _track_of(results: Results, dimension: str):
+    index = results.scenario.dimension_index[dimension]
+    return next(track for track in results.scenario.tracks if index in track.dims)
+
+
+def statement_values(results: Results, dimension: str) -> tuple[pd.Series, float]:
+    """The agreed statement on a dimension in every run that agreed, and the share of runs with no agreement."""
+    track = _track_of(results, dimension)
+    table = results.table([f"{track.id}.agreed", f"statement.{dimension}"])
+    agreed = table[f"{track.id}.agreed"].astype(bool)
+    return table.loc[agreed, f"statement.{dimension}"].rename(dimension), float(1 - agreed.mean())
+
+
+def baseline_lines(results: Results) -> pd.DataFrame:
+    """The closed-form baselines of the scenario (declared inputs): track, dimension, baseline, value, wording."""
+    return baselines(results.scenario)
+
+
+def _need_parameter(results: Results, parameter: str) -> str:
+    if results.kind != "sweep" or not results.parameters:
+        raise InputError(str(results.folder), [f"this is a {results.kind.replace('_', ' ')} with no varied "
+                                               f"parameters; agreement against a parameter needs a sweep"])
+    if parameter not in results.parameters:
+        raise InputError(str(results.folder), [f"'{parameter}' was not varied; the sweep varied: "
+                                               f"{', '.join(results.parameters)}"])
+    return f"param.{parameter}"
+
+
+def _wilson(group: pd.DataFrame) -> pd.Series:
+    count, agreed = len(group), int(group["agreed"].sum())
+    low, high = agreement_interval(agreed, count)
+    return pd.Series({"runs": count, "agreed": agreed, "probability": agreed / count, "ci_low": low, "ci_high": high})
+
+
+def agreement_by_parameter(results: Results, parameter: str) -> pd.DataFrame:
+    """Per design point: the parameter's value and the agreement probability (every track) with its
+    95% Wilson interval over the point's replicates, sorted by the value."""
+    column = _need_parameter(results, parameter)
+    table = results.table(["point", column, "agreed"])
+    per_point = table.groupby("point").apply(_wilson, include_groups=False)
+    per_point[parameter] = table.groupby("point")[column].first()
+    return per_point.reset_index().sort_values([parameter, "point"]).reset_index(drop=True)
+
+
+def agreement_grid(results: Results, first: str, second: str, bins: int | None = None) -> pd.DataFrame:
+    """Agreement probability over two parameters: a table indexed by ``second``, columns by ``first``.
+
+    A parameter with at most ``bins`` distinct values keeps them; otherwise its
+    values are cut into ``bins`` equal-width bins, labelled by their centres. By
+    default ``bins`` grows with the design, about two points per cell (3 to 8).
+    """
+    columns = [_need_parameter(results, first), _need_parameter(results, second)]
+    table = results.table(["agreed", *columns])
+    if bins is None:
+        points = int(results.manifest["design"]["points"])
+        bins = int(min(8, max(3, np.sqrt(points / 2))))
+    keys = []
+    for column in columns:
+        values = table[column]
+        if values.nunique() <= bins:
+            keys.append(values)
+        else:
+            edges = np.linspace(values.min(), values.max(), bins + 1)
+            centres = (edges[:-1] + edges[1:]) / 2
+            keys.append(pd.Series(centres[np.clip(np.digitize(values, edges[1:-1]), 0, bins - 1)], index=values.index))
+    grid = table.groupby([keys[1].rename(second), keys[0].rename(first)])["agreed"].mean().unstack(first)
+    return grid.sort_index().sort_index(axis=1)
+
+
+def time_to_agreement(results: Results) -> pd.DataFrame:
+    """For each round, the share of all runs in which each track had agreed by then (cumulative)."""
+    tracks = results.scenario.tracks
+    table = results.table([f"{t.id}.round" for t in tracks])
+    last = max(t.deadline for t in tracks)
+    frame = pd.DataFrame({"round": np.arange(1, last + 1)})
+    for track in tracks:
+        rounds = table[f"{track.id}.round"].to_numpy(dtype=float)
+        frame[track.id] = [(rounds <= r).mean() for r in frame["round"]]
+    return frame
+
+
+def blocking(results: Results, track_id: str) -> pd.DataFrame:
+    """Per actor who can take part: the share of runs in which it blocked the track (or signed, for opt-in)."""
+    scenario = results.scenario
+    track = scenario.tracks[scenario.track_index[track_id]]
+    column = f"{track.id}.signatories" if track.rule_kind == "opt_in" else f"{track.id}.blockers"
+    lists = results.table([column])[column]
+    actors = [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
+    shares = [np.mean([actor in listed for listed in lists]) for actor in actors]
+    what = "signed" if track.rule_kind == "opt_in" else "blocked"
+    return pd.DataFrame({"actor": actors, what: shares}).sort_values(what, ascending=False, kind="stable")
+
+
+def concessions(results: Results, track_id: str) -> pd.DataFrame:
+    """Long table of every run's concession and utility per actor on a track (NaN rows dropped)."""
+    scenario = results.scenario
+    track = scenario.tracks[scenario.track_index[track_id]]
+    actors = [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
+    columns = [f"{kind}.{track.id}.{a}" for kind in ("concession", "utility") for a in actors]
+    table = results.table(columns)
+    frames = [pd.DataFrame({"actor": a, "concession": table[f"concession.{track.id}.{a}"],
+                            "utility": table[f"utility.{track.id}.{a}"]}) for a in actors]
+    return pd.concat(frames, ignore_index=True)
+
+
+def trajectory_bands(results: Results, dimension: str) -> pd.DataFrame:
+    """Per round: the median of the draft on a dimension across runs, with 50% and 90% bands."""
+    frame = results.trajectories()
+    if frame is None:
+        raise InputError(str(results.folder), ["no trajectories here; run with `negsim run --runs N --out DIR "
+                                               "--trajectories` or set outputs.trajectories in the experiment"])
+    grouped = frame.groupby("round")[f"draft.{dimension}"]
+    return pd.DataFrame({"q05": grouped.quantile(0.05), "q25": grouped.quantile(0.25),
+                         "median": grouped.median(), "q75": grouped.quantile(0.75), "q95": grouped.quantile(0.95),
+                         "runs": grouped.count()}).reset_index()
+
+
+def sensitivity_table(results: Results, metric: str) -> pd.DataFrame:
+    """The sweep's sensitivity indices for one output, one row per parameter."""
+    if results.sensitivity is None or metric not in results.sensitivity["metrics"]:
+        raise InputError(str(results.folder), [f"no sensitivity indices for '{metric}' here"])
+    rows = [{"parameter": name, **values} for name, values in results.sensitivity["metrics"][metric].items()]
+    return pd.DataFrame(rows)
