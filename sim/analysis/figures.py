@@ -225,7 +225,7 @@ def trajectories(results: Results, track_id: str) -> Figure:
         ax.set_ylim(scenario.lower[d], scenario.upper[d])
         ax.set_xlabel("round")
         ax.set_ylabel(_dimension_label(results, dim))
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="best")
     return figure
 
 
