@@ -4,8 +4,9 @@ Usage:
     python benchmarks/bench_run.py [SCENARIO] [--runs 1000] [--repeats 5]
 
 Prints the median time per single run (with and without the per-round
-DataCollector) and the time for one Monte Carlo of --runs replicates, each
-the median over --repeats. The process is pinned to one CPU so the figures
+DataCollector) and the time for one Monte Carlo of --runs replicates with each
+engine (ensemble, the default, and one Mesa model per run), each the median
+over --repeats. The process is pinned to one CPU so the figures
 are one core's.
 """
 
@@ -51,7 +52,9 @@ def main() -> None:
     with_record = _median_seconds(lambda: [run(scenario) for _ in range(singles)], args.repeats) / singles
     without = _median_seconds(lambda: [run(scenario, collect=False) for _ in range(singles)],
                               args.repeats) / singles
-    mc = _median_seconds(lambda: monte_carlo(scenario, args.runs), args.repeats)
+    mc = {engine: _median_seconds(lambda engine=engine: monte_carlo(scenario, args.runs, engine=engine),
+                                  args.repeats if engine == "ensemble" else max(1, args.repeats // 2))
+          for engine in ("ensemble", "mesa")}
 
     print(f"negsim {sim.__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs (pinned to one)")
@@ -59,12 +62,14 @@ def main() -> None:
           f"{len(scenario.tracks)} tracks, deadline {scenario.deadline})")
     print(f"single run, with per-round DataCollector: {1000 * with_record:.2f} ms (median of {args.repeats} x {singles})")
     print(f"single run, outcome only:                 {1000 * without:.2f} ms")
-    print(f"Monte Carlo of {args.runs} runs:               {mc:.2f} s ({1000 * mc / args.runs:.2f} ms per run)")
+    for engine, seconds in mc.items():
+        print(f"Monte Carlo of {args.runs} runs, {engine + ' engine:':<16} {seconds:.2f} s "
+              f"({1000 * seconds / args.runs:.3f} ms per run)")
     verdict = "met" if 1000 * with_record < TARGET_SINGLE_MS else "MISSED"
     print(f"target single run < {TARGET_SINGLE_MS:g} ms: {verdict}")
     if args.runs == 1000:
-        verdict = "met" if mc < TARGET_MC_1000_S else "MISSED"
-        print(f"target 1,000 runs < {TARGET_MC_1000_S:g} s: {verdict}")
+        verdict = "met" if max(mc.values()) < TARGET_MC_1000_S else "MISSED"
+        print(f"target 1,000 runs < {TARGET_MC_1000_S:g} s (either engine): {verdict}")
 
 
 if __name__ == "__main__":
