@@ -42,11 +42,12 @@ class EnsembleResult:
         return outcome_table(self.scenario, self.state, self.opening, self.coordinates)
 
     def trajectory_table(self) -> pa.Table:
-        """One row per (run, round) it played: the draft on every dimension and each track's open flag."""
+        """One row per (run, round) it played, run by run: the draft on every dimension and each track's open flag."""
         if self.trajectory is None:
             raise RuntimeError("run_ensemble was called without trajectories=True")
         played = self.state.rounds_played
-        rows = [row for row in self.trajectory if row["round"] <= played[row["_index"]]]
+        rows = sorted((row for row in self.trajectory if row["round"] <= played[row["_index"]]),
+                      key=lambda row: (row["_index"], row["round"]))
         names = [key for key in self.trajectory[0] if key != "_index"] if self.trajectory else []
         types = {"run_id": pa.int64(), "round": pa.int64()}
         columns = {}

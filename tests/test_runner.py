@@ -88,3 +88,10 @@ def test_both_engines_give_the_same_table(vilnius):
 def test_unknown_engine(vilnius):
     with pytest.raises(ValueError):
         monte_carlo(vilnius, 3, engine="abacus")
+
+
+def test_both_engines_give_the_same_trajectories(vilnius):
+    ensemble = monte_carlo(vilnius, 6, seed=2, engine="ensemble", trajectories=True).trajectories
+    mesa = monte_carlo(vilnius, 6, seed=2, engine="mesa", trajectories=True).trajectories
+    assert ensemble.schema.equals(mesa.schema)
+    assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())

@@ -171,3 +171,14 @@ def test_a_sweep_row_can_be_recreated_with_negsim_run(small_experiment, tmp_path
         assert consensus["statement"]["membership_timing"] == row["statement.membership_timing"]
     else:
         assert consensus["statement"]["membership_timing"] is None
+
+
+def test_trajectories_are_the_same_from_either_engine(tmp_path):
+    path = tmp_path / "traj.toml"
+    path.write_text(experiment_text(extra="outputs = { trajectories = true }", replicates=3))
+    sweep(path, tmp_path / "ensemble")
+    sweep(path, tmp_path / "mesa", engine="mesa")
+    ensemble = pq.read_table(tmp_path / "ensemble" / "trajectories")
+    mesa = pq.read_table(tmp_path / "mesa" / "trajectories")
+    assert ensemble.schema.equals(mesa.schema)
+    assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())
