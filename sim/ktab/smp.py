@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,13 @@ MIN_EXPECTED_GAIN = 1e-5
 
 @dataclass(frozen=True)
 class Challenge:
-    """Actor i's best target j, its estimate that i prevails, its expected gain, and the bargain."""
+    """Actor i's best target j, its estimate that i prevails, its expected gain, and the bargains.
+
+    ``bargain_initiator`` / ``bargain_target`` are the bargain from i's view (KTAB's
+    brgnIIJ); ``target_view`` is the pair from j's view (brgnJIJ) and ``compromise``
+    their power-weighted compromise (brgnIJ). Which of them is offered depends on
+    BargnModel.
+    """
 
     initiator: int
     target: int
@@ -25,6 +31,8 @@ class Challenge:
     gain: float
     bargain_initiator: np.ndarray
     bargain_target: np.ndarray
+    target_view: tuple[np.ndarray, np.ndarray]
+    compromise: tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,8 @@ class SMPTurn:
     chosen: list[int] = field(default_factory=list)
 
 
-def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
+                 params: m.SMPParameters = m.DEFAULTS) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
     """Risk-neutral utilities, inferred risks, each actor's risk-aware utility matrix, win probabilities.
 
     The win probabilities come from a Conditional PCE over the distinct positions,
@@ -69,17 +77,19 @@ def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndar
     """
     distance = m.salience_distance(position, position, salience)
     neutral = m.risk_utility(distance, 0.0)
-    probability, _, _ = m.scalar_pce(capability, neutral)
-    risk = m.risk_from_probabilities(probability)
-    believed = m.estimated_risk(risk)
+    probability, _, _ = m.scalar_pce(capability, neutral, params)
+    risk = m.risk_from_probabilities(probability, params.BigRRange)
+    believed = m.estimated_risk(risk, params.BigRAdjust)
     estimates = [m.risk_utility(distance, believed[h][:, None]) for h in range(len(position))]
     own = np.array([estimates[a][a] for a in range(len(position))])
     unique, group = m.unique_positions(position)
-    win, _, _ = m.scalar_pce(capability, own[:, unique])
+    # KTAB's distribution over positions always votes proportionally (SMPState::pDist)
+    win, _, _ = m.scalar_pce(capability, own[:, unique], replace(params, VotingRule="Prop"))
     return neutral, risk, estimates, win[group]
 
 
-def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, turn: int = 0
+def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, turn: int = 0,
+             params: m.SMPParameters = m.DEFAULTS, rng: np.random.Generator | None = None
              ) -> tuple[SMPTurn, np.ndarray]:
     """Play one turn from ``position``: challenges, bargains, and each actor's choice.
 
@@ -89,7 +99,14 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
     both i and j. Each actor then holds a probabilistic Condorcet election among the
     bargains involving it (and keeping its position), voters valuing each bargain's
     resulting state (:func:`~sim.ktab.smp_math.bargain_utilities`), and adopts the most
-    probable one (KTAB's Deterministic transitions).
+    probable one (Deterministic transitions) or one drawn by those probabilities from
+    ``rng`` (Stochastic).
+
+    With BargnModel InitRcvrInterp, j's view of the bargain is offered too; with
+    PWCompInterp only the compromise is. As in KTAB, j's view interpolates with j's
+    estimate of i's *expected gain* where its comment speaks of a probability, and the
+    compromise weighs both sides by the initiator's capability (times each side's
+    summed salience); both reproduce KTAB's logged bargains.
 
     Returns
     -------
@@ -97,7 +114,7 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
     """
     count = len(position)
     salience_total = salience.sum(axis=1)
-    neutral, risk, estimates, win = assess_state(position, salience, capability)
+    neutral, risk, estimates, win = assess_state(position, salience, capability, params)
     bargains: list[list[tuple[int, int, np.ndarray, np.ndarray]]] = [
         [(a, a, position[a], position[a])] for a in range(count)]
     challenges = []
@@ -106,24 +123,41 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
         for j in range(count):
             if j == i:
                 continue
-            probability, gain = m.challenge(estimates[i], capability, salience_total, i, i, j)
+            probability, gain = m.challenge(estimates[i], capability, salience_total, i, i, j, params)
             if MIN_EXPECTED_GAIN < gain and best_gain < gain:
                 best, best_gain, best_probability = j, gain, probability
         if best < 0:
             continue
+        j = best
         b_i, b_j = m.interpolate_bargain(position[i], salience[i], best_probability,
-                                         position[best], salience[best], 1 - best_probability)
-        challenges.append(m_challenge := Challenge(i, best, best_probability, best_gain, b_i, b_j))
-        offer = (i, best, m_challenge.bargain_initiator, m_challenge.bargain_target)
-        bargains[i].append(offer)
-        bargains[best].append(offer)
+                                         position[j], salience[j], 1 - best_probability, params.InterVecBrgn)
+        seen_by_j = m.challenge(estimates[j], capability, salience_total, i, i, j, params)[1]
+        view = m.interpolate_bargain(position[i], salience[i], seen_by_j, position[j], salience[j],
+                                     1 - seen_by_j, params.InterVecBrgn)
+        w_i = capability[i] * salience_total[i]
+        w_j = capability[i] * salience_total[j]  # KTAB weighs j's side by the initiator's capability
+        compromise = ((w_i * b_i + w_j * view[0]) / (w_i + w_j), (w_i * b_j + w_j * view[1]) / (w_i + w_j))
+        challenges.append(Challenge(i, j, best_probability, best_gain, b_i, b_j, view, compromise))
+        if params.BargnModel == "InitOnlyInterp":
+            offers = [(i, j, b_i, b_j)]
+        elif params.BargnModel == "InitRcvrInterp":
+            offers = [(i, j, b_i, b_j), (i, j, view[0], view[1])]
+        else:
+            offers = [(i, j, compromise[0], compromise[1])]
+        bargains[i].extend(offers)
+        bargains[j].extend(offers)
     own = np.array([estimates[a][a] for a in range(count)])
     new_position = position.copy()
     chosen = []
     for k in range(count):
         values = m.bargain_utilities(own, position, salience, risk, bargains[k])
-        probability, _, _ = m.scalar_pce(capability, values)
-        pick = int(np.argmax(probability))
+        probability, _, _ = m.scalar_pce(capability, values, params)
+        if params.StateTransitions == "Stochastic":
+            if rng is None:
+                raise ValueError("Stochastic state transitions need a random generator")
+            pick = int(rng.choice(len(probability), p=probability / probability.sum()))
+        else:
+            pick = int(np.argmax(probability))
         chosen.append(pick)
         i, j, b_i, b_j = bargains[k][pick]
         if i != j:
@@ -139,7 +173,8 @@ def state_distance(before: np.ndarray, after: np.ndarray) -> float:
 
 def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
             min_turns: int = 2, max_turns: int = 100, min_delta_ratio: float = 0.02,
-            min_significant_delta: float = 1e-4) -> Iterator[SMPTurn]:
+            min_significant_delta: float = 1e-4, params: m.SMPParameters = m.DEFAULTS,
+            rng: np.random.Generator | None = None) -> Iterator[SMPTurn]:
     """Run the SMP from ``position`` until KTAB's stopping rule, yielding every state.
 
     Stops after turn t when ``t >= max_turns``, or when ``t >= min_turns`` and
@@ -149,7 +184,7 @@ def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, 
     history = [position]
     turn = 0
     while True:
-        record, position = smp_turn(history[-1], salience, capability, turn)
+        record, position = smp_turn(history[-1], salience, capability, turn, params, rng)
         yield record
         history.append(position)
         turn += 1
@@ -157,5 +192,5 @@ def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, 
         latest = state_distance(history[-2], history[-1])
         if turn >= max_turns or (turn >= min_turns and latest / first < min_delta_ratio):
             break
-    neutral, risk, _, win = assess_state(position, salience, capability)
+    neutral, risk, _, win = assess_state(position, salience, capability, params)
     yield SMPTurn(turn, position, neutral, risk, win)

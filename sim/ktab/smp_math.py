@@ -1,10 +1,11 @@
 """The equations of KTAB's Spatial Model of Politics (SMP), as pure functions.
 
 Re-derived from KAPSARC's KTAB (MIT licence; Wise, B. et al., "KTAB: the KAPSARC
-Toolkit for Behavioral Analysis"), default parameters: Linear victory model,
-Proportional voting, Conditional PCE, Mid risk range, OneThird risk adjustment,
-SemiCommit third parties, S2P2 interpolated bargains. Positions and saliences
-are on KTAB's internal [0, 1] scale (its CSV's 0-100 divided by 100).
+Toolkit for Behavioral Analysis"). Every function takes KTAB's parameter by its
+KTAB name (:class:`SMPParameters`); the defaults are KTAB's: Linear victory model,
+Prop voting, Conditional PCE, Mid risk range, OneThird risk adjustment, SemiCommit
+third parties, S2P2 interpolated bargains. Positions and saliences are on KTAB's
+internal [0, 1] scale (its CSV's 0-100 divided by 100).
 
 Notation: ``i`` initiates a challenge, ``j`` receives it, ``k`` is the actor
 whose gain is assessed, ``h`` the actor whose estimates are used, ``n`` a third party.
@@ -12,9 +13,12 @@ whose gain is assessed, ``h`` the actor whose estimates are used, ``n`` a third 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
+    "DEFAULTS",
     "MIN_COALITION",
     "POSITION_TOLERANCE",
     "bargain_utilities",
@@ -25,10 +29,14 @@ __all__ = [
     "interpolate_bargain",
     "risk_from_probabilities",
     "risk_utility",
+    "markov_incentive_pce",
+    "markov_uniform_pce",
     "salience_distance",
     "scalar_pce",
     "unique_positions",
     "victory_probabilities",
+    "vote",
+    "SMPParameters",
 ]
 
 MIN_COALITION = 1e-8
@@ -37,6 +45,77 @@ POSITION_TOLERANCE = 1e-3
 """Positions closer than this (Euclidean, [0, 1] scale) count as the same position."""
 _MIN_CHALLENGE_COALITION = 1e-10
 _MIN_BARGAIN_WEIGHT = 1e-6
+
+
+@dataclass(frozen=True)
+class SMPParameters:
+    """KTAB's SMP parameters, under KTAB's names and values (defaults: KTAB's).
+
+    Attributes
+    ----------
+    VictoryProbModel : "Linear" | "Square" | "Quartic" | "Octic" | "Binary"
+    VotingRule : "Binary" | "PropBin" | "Prop" | "PropCbc" | "Cubic" | "ASymProsp"
+    PCEModel : "Conditional" | "MarkovIncentive" | "MarkovUniform"
+    StateTransitions : "Deterministic" | "Stochastic"
+    BigRRange : "Min" | "Mid" | "Max"
+    BigRAdjust : "None" | "OneThird" | "Half" | "TwoThirds" | "Full"
+    ThirdPartyCommit : "NoCommit" | "SemiCommit" | "FullCommit"
+    InterVecBrgn : "S1P1" | "S2P2" | "S2PMax"
+    BargnModel : "InitOnlyInterp" | "InitRcvrInterp" | "PWCompInterp"
+    """
+
+    VictoryProbModel: str = "Linear"
+    VotingRule: str = "Prop"
+    PCEModel: str = "Conditional"
+    StateTransitions: str = "Deterministic"
+    BigRRange: str = "Mid"
+    BigRAdjust: str = "OneThird"
+    ThirdPartyCommit: str = "SemiCommit"
+    InterVecBrgn: str = "S2P2"
+    BargnModel: str = "InitOnlyInterp"
+
+    CHOICES = {
+        "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
+        "VotingRule": ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp"),
+        "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
+        "StateTransitions": ("Deterministic", "Stochastic"),
+        "BigRRange": ("Min", "Mid", "Max"),
+        "BigRAdjust": ("None", "OneThird", "Half", "TwoThirds", "Full"),
+        "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
+        "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
+        "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
+    }
+
+    def __post_init__(self) -> None:
+        for name, allowed in self.CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
+
+
+DEFAULTS = SMPParameters()
+
+
+def vote(rule: str, weight, gain):
+    r"""KTAB's vote of a voter of weight w for a utility difference du, by voting rule.
+
+    Prop: :math:`w\,du`; Binary: :math:`w\,\mathrm{clip}(du/10^{-8}, -1, 1)`; PropBin:
+    :math:`w(0.8\,du + 0.2\,\mathrm{bin})`; Cubic: :math:`w\,du^3`; PropCbc:
+    :math:`w(du + du^3)/2`; ASymProsp: :math:`w\,du` for losses, :math:`\tfrac23 w\,du` for gains.
+    """
+    if rule == "Prop":
+        return weight * gain
+    binary = np.clip(np.asarray(gain) / 1e-8, -1.0, 1.0)
+    if rule == "Binary":
+        return weight * binary
+    if rule == "PropBin":
+        return weight * (0.8 * gain + 0.2 * binary)
+    if rule == "Cubic":
+        return weight * gain ** 3
+    if rule == "PropCbc":
+        return weight * (0.5 * gain + 0.5 * gain ** 3)
+    if rule == "ASymProsp":
+        return np.where(np.asarray(gain) > 0, 2.0 * weight * gain / 3.0, weight * gain)
+    raise ValueError(f"unknown voting rule {rule!r}")
 
 
 def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
@@ -65,10 +144,10 @@ def risk_utility(distance: np.ndarray, risk: np.ndarray) -> np.ndarray:
     return np.where(distance <= 1, (1 - distance) * (1 + distance * risk), (1 - distance) * (1 + risk))
 
 
-def coalition_strengths(weight: np.ndarray, utility: np.ndarray) -> np.ndarray:
-    """Coalition strength for option i against option j under proportional voting.
+def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: str = "Prop") -> np.ndarray:
+    """Coalition strength for option i against option j.
 
-    .. math:: c_{ij} = c_{\\min} + \\sum_k \\max(0, w_k (u_{ki} - u_{kj})), \\qquad c_{ii} = c_{\\min}
+    .. math:: c_{ij} = c_{\\min} + \\sum_k \\max(0, v(w_k, u_{ki} - u_{kj})), \\qquad c_{ii} = c_{\\min}
 
     Parameters
     ----------
@@ -76,16 +155,40 @@ def coalition_strengths(weight: np.ndarray, utility: np.ndarray) -> np.ndarray:
         Voting weight of each actor.
     utility : array (A, M)
         Utility to each actor of each option.
+    rule : str
+        KTAB voting rule (:func:`vote`).
     """
-    votes = weight[:, None, None] * (utility[:, :, None] - utility[:, None, :])
+    votes = vote(rule, weight[:, None, None], utility[:, :, None] - utility[:, None, :])
     strengths = MIN_COALITION + np.maximum(votes, 0.0).sum(axis=0)
     np.fill_diagonal(strengths, MIN_COALITION)
     return strengths
 
 
-def victory_probabilities(strengths: np.ndarray) -> np.ndarray:
-    """Linear victory model: :math:`P[i > j] = c_{ij} / (c_{ij} + c_{ji})`, :math:`P[i > i] = 1/2`."""
-    return strengths / (strengths + strengths.T)
+_POWERS = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}
+_BINARY_THRESHOLD = 1.10
+
+
+def victory_probabilities(strengths: np.ndarray, model: str = "Linear") -> np.ndarray:
+    """P[i > j] from coalition strengths, by KTAB's victory model; :math:`P[i > i] = 1/2`.
+
+    Linear, Square, Quartic, Octic: :math:`x = c^n` with n = 1, 2, 4, 8 and
+    :math:`P[i > j] = x_{ij} / (x_{ij} + x_{ji})`. Binary: certain victory with a 10%
+    advantage, linear in the strength share :math:`r = c_{ij}/(c_{ij} + c_{ji})` between,
+    :math:`(2.1 r - 1) / 0.1`.
+    """
+    if model in _POWERS:
+        x = strengths ** _POWERS[model]
+        result = x / (x + x.T)
+    elif model == "Binary":
+        share = strengths / (strengths + strengths.T)
+        result = np.clip((share * (_BINARY_THRESHOLD + 1.0) - 1.0) / (_BINARY_THRESHOLD - 1.0), 0.0, 1.0)
+        ahead = strengths >= _BINARY_THRESHOLD * strengths.T
+        behind = strengths.T >= _BINARY_THRESHOLD * strengths
+        result = np.where(ahead, 1.0 / (1.0 + 1e-6), np.where(behind, 1e-6 / (1.0 + 1e-6), result))
+    else:
+        raise ValueError(f"unknown victory model {model!r}")
+    np.fill_diagonal(result, 0.5)
+    return result
 
 
 def conditional_pce(victory: np.ndarray) -> np.ndarray:
@@ -97,8 +200,44 @@ def conditional_pce(victory: np.ndarray) -> np.ndarray:
     return beats_all / beats_all.sum()
 
 
-def scalar_pce(weight: np.ndarray, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Probability each option wins: coalitions, pairwise victories, conditional PCE.
+def markov_uniform_pce(victory: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+    """Markov PCE with uniform challenges.
+
+    Iterate :math:`q_i = \\frac1M \\sum_j P[i>j](p_i + p_j)`, :math:`p \\leftarrow (p + q)/2` from
+    the uniform distribution until no entry of q differs from p by more than the tolerance.
+    """
+    count = len(victory)
+    p = np.full(count, 1.0 / count)
+    while True:
+        q = (victory * (p[:, None] + p[None, :])).sum(axis=1) / count
+        change = np.max(np.abs(q - p))
+        p = (p + q) / 2.0
+        if change <= tolerance:
+            return p
+
+
+def markov_incentive_pce(strengths: np.ndarray, victory: np.ndarray, tolerance: float = 1e-8) -> np.ndarray:
+    """Markov PCE where challenges come in proportion to the incentive :math:`n_{ij} = c_{ij} P[i>j]`.
+
+    With :math:`C_{ij} = n_{ij} / \\sum_k n_{kj}` the chance that i challenges a favourite j,
+    iterate :math:`q_i = \\sum_j P[i>j](p_i C_{ji} + p_j C_{ij})`, :math:`p \\leftarrow (p+q)/2`.
+    """
+    count = len(victory)
+    incentive = strengths * victory + np.eye(count) * 1e-10
+    challenge = incentive / incentive.sum(axis=0, keepdims=True)
+    p = np.full(count, 1.0 / count)
+    while True:
+        flows = p[:, None] * challenge.T  # flows[i, j] = p_i * C[j, i]
+        q = (victory * (flows + flows.T)).sum(axis=1)
+        change = np.max(np.abs(q - p))
+        p = (p + q) / 2.0
+        if change <= tolerance:
+            return p
+
+
+def scalar_pce(weight: np.ndarray, utility: np.ndarray, params: SMPParameters = DEFAULTS
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Probability each option wins: coalitions, pairwise victories, then the PCE model.
 
     Returns
     -------
@@ -106,36 +245,54 @@ def scalar_pce(weight: np.ndarray, utility: np.ndarray) -> tuple[np.ndarray, np.
     victory : array (M, M)
     strengths : array (M, M)
     """
-    strengths = coalition_strengths(weight, utility)
-    victory = victory_probabilities(strengths)
-    return conditional_pce(victory), victory, strengths
+    strengths = coalition_strengths(weight, utility, params.VotingRule)
+    victory = victory_probabilities(strengths, params.VictoryProbModel)
+    if params.PCEModel == "Conditional":
+        probability = conditional_pce(victory)
+    elif params.PCEModel == "MarkovUniform":
+        probability = markov_uniform_pce(victory)
+    else:
+        probability = markov_incentive_pce(strengths, victory)
+    return probability, victory, strengths
 
 
-def risk_from_probabilities(probability: np.ndarray) -> np.ndarray:
-    """KTAB's "Mid" range: risk attitudes from each actor's election probability, in [-1/2, 1].
+def risk_from_probabilities(probability: np.ndarray, big_r_range: str = "Mid") -> np.ndarray:
+    """Risk attitudes from each actor's election probability, by KTAB's BigRRange.
 
-    .. math:: R_i = \\frac{3 p_i - (p_{\\max} + 2 p_{\\min})}{2 (p_{\\max} - p_{\\min})}
+    .. math::
+        \\text{Min: } \\frac{p_i - p_{\\min}}{p_{\\max} - p_{\\min}}, \\quad
+        \\text{Mid: } \\frac{3 p_i - (p_{\\max} + 2 p_{\\min})}{2 (p_{\\max} - p_{\\min})}, \\quad
+        \\text{Max: } \\frac{2 p_i - (p_{\\max} + p_{\\min})}{p_{\\max} - p_{\\min}}
+
+    in [0, 1], [-1/2, 1] and [-1, 1]; zero for everyone when every probability is equal.
     """
     low, high = probability.min(), probability.max()
     if high - low <= 1e-15:  # every position equally likely: nobody stands out
         return np.zeros_like(probability)
+    if big_r_range == "Min":
+        return (probability - low) / (high - low)
+    if big_r_range == "Max":
+        return (2 * probability - (high + low)) / (high - low)
     return (3 * probability - (high + 2 * low)) / (2 * (high - low))
 
 
-def estimated_risk(risk: np.ndarray) -> np.ndarray:
-    """Actor h's estimate of actor i's risk attitude ("OneThird" adjustment).
+def estimated_risk(risk: np.ndarray, big_r_adjust: str = "OneThird") -> np.ndarray:
+    """Actor h's estimate of actor i's risk attitude, by KTAB's BigRAdjust.
 
-    .. math:: R^h_i = (2 R_h + R_i) / 3
+    .. math:: R^h_i = R_h \\text{ (None)}, \\; (2R_h + R_i)/3 \\text{ (OneThird)}, \\; (R_h + R_i)/2 \\text{ (Half)},
+              \\; (R_h + 2R_i)/3 \\text{ (TwoThirds)}, \\; R_i \\text{ (Full)}
 
     Returns
     -------
     array (A, A): ``[h, i]``.
     """
-    return (2 * risk[:, None] + risk[None, :]) / 3
+    mine, theirs = risk[:, None], risk[None, :]
+    return {"None": mine + 0 * theirs, "OneThird": (2 * mine + theirs) / 3, "Half": (mine + theirs) / 2,
+            "TwoThirds": (mine + 2 * theirs) / 3, "Full": theirs + 0 * mine}[big_r_adjust]
 
 
 def challenge(utility: np.ndarray, capability: np.ndarray, salience_total: np.ndarray,
-              k: int, i: int, j: int) -> tuple[float, float]:
+              k: int, i: int, j: int, params: SMPParameters = DEFAULTS) -> tuple[float, float]:
     """An estimator's view of i challenging j: probability i wins and the expected gain to k.
 
     With :math:`U` the estimator's utility matrix, principals contribute
@@ -148,7 +305,9 @@ def challenge(utility: np.ndarray, capability: np.ndarray, salience_total: np.nd
         v_n = s_n c_n \\big[ p_n (2U_{ni} + U_{nn}) + (1-p_n) 3U_{nj}
               - p_n 3U_{ni} - (1-p_n)(2U_{nj} + U_{nn}) \\big]
 
-    so :math:`P[i > j] = C_i / (C_i + C_j)`. The gain to k of the challenge over the status quo is
+    so :math:`P[i > j] = C_i / (C_i + C_j)` (shown for Prop voting and SemiCommit; NoCommit
+    counts :math:`U_{nn}` on both sides, FullCommit on neither). The gain to k of the
+    challenge over the status quo is
 
     .. math::
         \\Delta_k = (1 - s_j) 2U_{ki} + s_j [P 2U_{ki} + (1-P) 2U_{kj}] - (U_{ki} + U_{kj})
@@ -160,9 +319,10 @@ def challenge(utility: np.ndarray, capability: np.ndarray, salience_total: np.nd
     capability, salience_total : array (A,)
         Capability and summed salience of each actor.
     """
+    rule = params.VotingRule
     weight = salience_total * capability
-    contrib_i = weight[i] * (utility[i, i] - utility[i, j])
-    contrib_j = weight[j] * (utility[j, i] - utility[j, j])
+    contrib_i = float(vote(rule, weight[i], utility[i, i] - utility[i, j]))
+    contrib_j = float(vote(rule, weight[j], utility[j, i] - utility[j, j]))
     for_i = _MIN_CHALLENGE_COALITION + max(contrib_i, 0.0) + max(contrib_j, 0.0)
     for_j = _MIN_CHALLENGE_COALITION + max(-contrib_i, 0.0) + max(-contrib_j, 0.0)
     base_i, base_j = for_i, for_j
@@ -171,13 +331,18 @@ def challenge(utility: np.ndarray, capability: np.ndarray, salience_total: np.nd
     u_ni, u_nj = utility[third, i], utility[third, j]
     u_nn = np.diag(utility)[third]
     w_n = weight[third]
-    lean = w_n * (u_ni - u_nj)
+    lean = vote(rule, w_n, u_ni - u_nj)
     joined_i = base_i + np.maximum(lean, 0.0)
     joined_j = base_j + np.maximum(-lean, 0.0)
     p_n = joined_i / (joined_i + joined_j)
-    with_i = p_n * (2 * u_ni + u_nn) + (1 - p_n) * (3 * u_nj)
-    with_j = p_n * (3 * u_ni) + (1 - p_n) * (2 * u_nj + u_nn)
-    votes = w_n * (with_i - with_j)
+    commit = params.ThirdPartyCommit
+    own_i = u_nn if commit != "FullCommit" else u_ni  # n joining i: i, i, and n's own or i's position
+    own_j = u_nn if commit != "FullCommit" else u_nj
+    i_wins_alone = 2 * u_ni + u_nn if commit == "NoCommit" else 3 * u_ni
+    j_wins_alone = 2 * u_nj + u_nn if commit == "NoCommit" else 3 * u_nj
+    with_i = p_n * (2 * u_ni + own_i) + (1 - p_n) * j_wins_alone
+    with_j = p_n * i_wins_alone + (1 - p_n) * (2 * u_nj + own_j)
+    votes = vote(rule, w_n, with_i - with_j)
     for_i += np.maximum(votes, 0.0).sum()
     for_j += np.maximum(-votes, 0.0).sum()
     p_win = for_i / (for_i + for_j)
@@ -189,23 +354,34 @@ def challenge(utility: np.ndarray, capability: np.ndarray, salience_total: np.nd
 
 
 def interpolate_bargain(position_i: np.ndarray, salience_i: np.ndarray, p_i: float,
-                        position_j: np.ndarray, salience_j: np.ndarray, p_j: float
+                        position_j: np.ndarray, salience_j: np.ndarray, p_j: float, method: str = "S2P2"
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """S2P2 bargain: each dimension interpolated by squared salience x squared probability.
+    """Interpolated bargain between two positions, dimension by dimension (KTAB's InterVecBrgn).
+
+    S2P2 weights :math:`w_{ik} = s_{ik}^2 p_i^2` (S1P1: first powers) and
 
     .. math::
-        w_{ik} = s_{ik}^2 p_i^2, \\quad
         b_{ik} = \\frac{(w_{ik} + \\epsilon) x_{ik} + w_{jk} x_{jk}}{w_{ik} + \\epsilon + w_{jk}}, \\quad
         b_{jk} = \\frac{w_{ik} x_{ik} + (w_{jk} + \\epsilon) x_{jk}}{w_{ik} + \\epsilon + w_{jk}}
 
-    with :math:`\\epsilon = 10^{-6}`, each rounded to 4 decimals as KTAB does.
+    with :math:`\\epsilon = 10^{-6}`, each rounded to 4 decimals as KTAB does. S2PMax: the
+    side less likely to win, by :math:`d = |p_i - p_j|`, moves
+    :math:`d s_{\\text{other}}^2 / (d s_{\\text{other}}^2 + \\epsilon + (1 - d) s_{\\text{own}}^2)`
+    of the way to the other's position (not rounded).
 
     Returns
     -------
     (bargain for i, bargain for j)
     """
-    w_i = salience_i ** 2 * p_i ** 2
-    w_j = salience_j ** 2 * p_j ** 2
+    if method == "S2PMax":
+        gap_i, gap_j = max(p_j - p_i, 0.0), max(p_i - p_j, 0.0)
+        s_i2, s_j2 = salience_i ** 2, salience_j ** 2
+        move_i = gap_i * s_j2 / (gap_i * s_j2 + _MIN_BARGAIN_WEIGHT + (1 - gap_i) * s_i2)
+        move_j = gap_j * s_i2 / (gap_j * s_i2 + _MIN_BARGAIN_WEIGHT + (1 - gap_j) * s_j2)
+        return position_i + move_i * (position_j - position_i), position_j + move_j * (position_i - position_j)
+    power = 1 if method == "S1P1" else 2
+    w_i = salience_i ** power * p_i ** power
+    w_j = salience_j ** power * p_j ** power
     total = w_i + _MIN_BARGAIN_WEIGHT + w_j
     b_i = ((w_i + _MIN_BARGAIN_WEIGHT) * position_i + w_j * position_j) / total
     b_j = (w_i * position_i + (_MIN_BARGAIN_WEIGHT + w_j) * position_j) / total

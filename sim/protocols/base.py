@@ -34,6 +34,8 @@ class Protocol:
     """Rules it supports; the first is the one it assumes when the input cannot say."""
     options: ClassVar[dict[str, tuple[object, str]]] = {}
     """Its own parameters: name -> (default, meaning), set per track under ``options``."""
+    option_choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """For options taking one of a few names: the names allowed."""
 
     @classmethod
     def option(cls, track: "TrackInfo", name: str) -> object:

@@ -60,6 +60,7 @@ class ExpectedUtility(Protocol):
         "improvement_probability": (1.0, "T: chance a change helps the challenger"),
         "tolerance": (1e-6, "settled when no position moves more than this share of the range"),
     }
+    option_choices = {"probability": ("positive", "net"), "capitulation": ("loss_exceeds_gain", "gain_exceeds_loss")}
 
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,

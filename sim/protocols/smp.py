@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.ktab.smp import assess_state, smp_turn, state_distance
+from sim.ktab.smp_math import SMPParameters
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.forecasting import close_forecast, extra, from_unit, to_unit, unit_salience
@@ -47,11 +48,15 @@ class SpatialModelOfPolitics(Protocol):
     name = "smp"
     citation = ("Wise, B. et al. (2015-2017). KTAB: the KAPSARC Toolkit for Behavioral Analysis, "
                 "Spatial Model of Politics (MIT licence); defaults as in KTAB's smpc")
-    summary = "KTAB's spatial model: challenges, interpolated bargains, probabilistic Condorcet elections"
+    summary = ("KTAB's spatial model: challenges, interpolated bargains, probabilistic Condorcet elections "
+               "(random only with StateTransitions = 'Stochastic')")
     stochastic = False
     batched = False
     decision_rules = ("forecast",)
-    options = {"min_delta_ratio": (0.02, "stop when a turn moves less than this share of the first turn's move")}
+    options = {"min_delta_ratio": (0.02, "stop when a turn moves less than this share of the first turn's move")} | {
+        name: (getattr(SMPParameters(), name), "KTAB's " + name + ": " + " | ".join(choices))
+        for name, choices in SMPParameters.CHOICES.items()}
+    option_choices = dict(SMPParameters.CHOICES)
 
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
@@ -62,19 +67,20 @@ class SpatialModelOfPolitics(Protocol):
         risk = extra(state, "smp.risk", shape)
         win = extra(state, "smp.win_probability", shape)
         ratio = float(cls.option(track, "min_delta_ratio"))
+        params = SMPParameters(**{name: str(cls.option(track, name)) for name in SMPParameters.CHOICES})
         for r in np.flatnonzero(state.open[:, k]):
             members = np.flatnonzero(state.participating[r, k])
             position = to_unit(scenario, track, state.position[r][np.ix_(members, dims)])
             salience = unit_salience(state.salience[r][np.ix_(members, dims)])
             capability = state.capability[r, members]
-            record, new = smp_turn(position, salience, capability, round_ - 1)
+            record, new = smp_turn(position, salience, capability, round_ - 1, params, rngs[r])
             risk[r, k, members] = record.risk
             win[r, k, members] = record.win_probability
             state.position[r][np.ix_(members, dims)] = from_unit(scenario, track, new)
             moved = state_distance(position, new)
             if round_ == 1:
                 first_move[r, k] = moved + 1e-4
-            final = assess_state(new, salience, capability)[3]
+            final = assess_state(new, salience, capability, params)[3]
             state.draft[r, dims] = from_unit(scenario, track, new[int(np.argmax(final))])
             state.accepts[r, k, members] = True
             settled = round_ >= 2 and moved / first_move[r, k] < ratio

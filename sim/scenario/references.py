@@ -166,6 +166,9 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                         isinstance(value, (int, float)) and isinstance(protocol.options[option][0], float)):
                     expected = type(protocol.options[option][0]).__name__
                     yield f"{path}.options.{option}", f"must be a {expected}, got {value!r}"
+                elif option in protocol.option_choices and value not in protocol.option_choices[option]:
+                    allowed = ", ".join(protocol.option_choices[option])
+                    yield f"{path}.options.{option}", f"must be one of {allowed}; got {value!r}"
     for dimension in spec.dimensions:
         if dimension.id not in owner:
             index = [d.id for d in spec.dimensions].index(dimension.id)
