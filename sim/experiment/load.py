@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.files import read_data_file
 from sim.experiment.designs import DesignError, DesignPoints, design_points
 from sim.experiment.paths import PathError, apply, current_values
 from sim.experiment.spec import ExperimentSpec, Parameter
@@ -70,20 +69,6 @@ class Experiment:
         return scenario_from_dict(data, source=f"{self.source} design point {point}")
 
 
-def _parse(path: Path, source: str) -> tuple[Any, str]:
-    if not path.is_file():
-        raise InputError(source, ["no such file" if not path.exists() else "not a file"])
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() == ".toml":
-            return tomllib.loads(text), text
-        if path.suffix.lower() in (".yaml", ".yml"):
-            return yaml.safe_load(text), text
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise InputError(source, [f"invalid {path.suffix[1:].upper()}: {error}"]) from None
-    raise InputError(source, [f"unknown file type '{path.suffix}': expected .toml, .yaml or .yml"])
-
-
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (its scenario path is relative to the file).
 
@@ -96,7 +81,7 @@ def load_experiment(path: str | Path) -> Experiment:
         sampler rejects.
     """
     path = Path(path)
-    data, text = _parse(path, str(path))
+    data, text = read_data_file(path)
     return experiment_from_dict(data, source=str(path), text=text, base_dir=path.parent)
 
 

@@ -6,14 +6,13 @@ The loader never simulates; the model never reads files.
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.files import read_data_file
 from sim.scenario.csv_formats import read_csv_scenario
 from sim.scenario.references import check_references
 from sim.scenario.scenario import Scenario
@@ -44,7 +43,7 @@ def load_scenario(path: str | Path) -> Scenario:
     source = str(path)
     if not path.is_file():
         raise InputError(source, ["no such file" if not path.exists() else "not a file"])
-    data = _parse(path, source)
+    data = _parse(path)
     return scenario_from_dict(data, source=source)
 
 
@@ -62,28 +61,10 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>") -> Scenario:
     return Scenario(spec)
 
 
-def _parse(path: Path, source: str) -> Any:
-    suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(source, [f"cannot read: {error}"]) from None
-    if suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise InputError(source, [f"invalid TOML: {error}"]) from None
-    if suffix == ".csv":
+def _parse(path: Path) -> Any:
+    if path.suffix.lower() == ".csv":
         return read_csv_scenario(path)
-    if suffix in (".yaml", ".yml"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            problem = getattr(error, "problem", None) or str(error)
-            raise InputError(source, [f"invalid YAML: {problem}{where}"]) from None
-    raise InputError(source, [f"unknown file type '{suffix}': expected .toml, .yaml, .yml or .csv"])
+    return read_data_file(path, accepted=".toml, .yaml, .yml or .csv")[0]
 
 
 def describe_validation_error(item: dict[str, Any]) -> str:
