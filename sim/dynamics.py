@@ -15,6 +15,7 @@ from sim.kernel.blocs import pull_toward_blocs
 from sim.kernel.events import apply_event
 from sim.kernel.state import NegotiationState
 from sim.protocols import registry
+from sim.protocols.forecasting import record_forecast
 from sim.scenario.scenario import Scenario
 
 __all__ = ["advance", "rounds", "finished"]
@@ -27,7 +28,9 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     1. from round 2 on, bloc members move toward their bloc's position
        (:func:`~sim.kernel.blocs.pull_toward_blocs`), in replicates still negotiating;
     2. in round 1, each track's protocol puts its first text on the table;
-    3. each track still open in some replicate plays its protocol's round.
+    3. each track still open in some replicate plays its protocol's round;
+    4. a forecast track records the round's forecasts (:func:`~sim.protocols.forecasting.record_forecast`;
+       round 0, before round 1, too).
     """
     state.round = round_
     if round_ > 1:
@@ -40,8 +43,14 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
         protocol = registry.get(track.protocol)
         if round_ == 1:
             protocol.open(scenario, track, state)
+            if track.rule_kind == "forecast":
+                everyone = np.arange(state.replicates)
+                record_forecast(scenario, track, state, 0, everyone, np.full((len(everyone), len(track.dims)), np.nan))
         if state.open[:, track.index].any():
             protocol.play_round(scenario, track, state, round_, rngs)
+            if track.rule_kind == "forecast":
+                played = np.flatnonzero(was_open[:, track.index])
+                record_forecast(scenario, track, state, round_, played, state.draft[played][:, track.dims])
     state.closed_round[was_open & ~state.open] = round_
 
 

@@ -129,6 +129,10 @@ def outcome_table(scenario: Scenario, state: NegotiationState, opening: np.ndarr
         for j, d in enumerate(track.dims):
             dim_id = scenario.dimension_ids[d]
             values[f"statement.{dim_id}"] = arrays["statement"][:, j]
+            if arrays["forecast"] is not None:
+                last = arrays["last_round"]
+                for n, name in enumerate(("median", "mean")):
+                    values[f"forecast.{name}.{dim_id}"] = arrays["forecast"][np.arange(len(last)), n, last, j]
             for i in range(len(ids)):
                 values[f"pledge.{ids[i]}.{dim_id}"] = np.where(signed[:, i], arrays["pledge"][:, i, j], np.nan)
         for i in range(len(ids)):

@@ -56,11 +56,29 @@ class TrackOutcome:
     blockers: list[str]
     signatories: list[str] = field(default_factory=list)
     pledges: dict[str, dict[str, float]] = field(default_factory=dict)
+    forecast: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    """Forecast tracks only: per forecast (``median``, ``mean``, ``model``; see
+    :mod:`sim.protocols.forecasting`) and dimension, its value in rounds 0 (before
+    round 1) to the last played. ``agreed`` then means the model settled, and
+    ``statement`` is the model's forecast at the end, settled or not."""
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.rule == "forecast"
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
-        shown = self.statement if self.agreed else {d: scenario.status_quo[scenario.dimension_index[d]]
-                                                      for d in self.statement}
-        return {
+        shown = self.statement if self.agreed or self.is_forecast else {
+            d: scenario.status_quo[scenario.dimension_index[d]] for d in self.statement}
+        forecast = {}
+        if self.is_forecast:
+            forecast = {"forecast": {
+                "settled": self.agreed,
+                "settled_round": self.round,
+                "final": {name: {d: _number(v[-1]) for d, v in per_dim.items()} for name, per_dim in self.forecast.items()},
+                "per_round": {name: {d: [_number(x) for x in v] for d, v in per_dim.items()}
+                              for name, per_dim in self.forecast.items()},
+            }}
+        return forecast | {
             "track": self.track,
             "rule": self.rule,
             "protocol": self.protocol,
@@ -118,6 +136,10 @@ class RunOutcome:
         for t in self.tracks:
             for d, v in t.statement.items():
                 row[f"statement.{d}"] = v
+        for t in self.tracks:
+            for name in ("median", "mean"):
+                for d, v in t.forecast.get(name, {}).items():
+                    row[f"forecast.{name}.{d}"] = v[-1]
         for kind in ("utility", "concession"):
             for t in self.tracks:
                 for a, v in getattr(t, kind).items():
@@ -168,6 +190,13 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
         conceded = np.where(signed, utility.distance(pledge, opening[:, :, dims], opening_weights, width), np.nan)
         statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
         blocked = np.zeros_like(members)
+    elif track.rule_kind == "forecast":
+        # The forecast is the outcome, settled or not; stances moved during the game, ideals did not.
+        statement = state.draft[:, dims]
+        value = utility.utility(statement, opening[:, :, dims], opening_weights, width)
+        conceded = utility.distance(statement, opening[:, :, dims], opening_weights, width)
+        blocked = np.zeros_like(members)
+        signed = np.zeros_like(members)
     else:
         statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
         ends_with = np.where(agreed[:, None], state.draft[:, dims], status_quo)
@@ -178,7 +207,14 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
         blocked = np.where(agreed[:, None], False,
                            decision.blockers(state.accepts[:, k, :], members, scenario.veto, track.rule_kind))
         signed = np.zeros_like(members)
-    return {"agreed": agreed, "members": members, "value": value, "conceded": conceded,
+    forecast = None
+    if track.rule_kind == "forecast":
+        from sim.protocols.forecasting import forecast_history
+
+        forecast = forecast_history(state, track)
+    return {"forecast": forecast, "last_round": np.where(state.closed_round[:, k] > 0, state.closed_round[:, k],
+                                                         state.round),
+            "agreed": agreed, "members": members, "value": value, "conceded": conceded,
             "statement": statement, "blocked": blocked, "signed": signed,
             "accepts": state.accepts[:, k, :] & members, "draft": state.draft[:, dims],
             "round": state.agreed_round[:, k], "pledge": state.pledge[:, :, dims]}
@@ -204,4 +240,16 @@ def _track_outcome(scenario: Scenario, track: TrackInfo, arrays: dict[str, np.nd
         signatories=[ids[i] for i in members if arrays["signed"][r, i]],
         pledges={ids[i]: {d: float(arrays["pledge"][r, i, j]) for j, d in enumerate(dim_ids)}
                  for i in members if arrays["signed"][r, i]},
+        forecast=_forecast(arrays, dim_ids, r),
     )
+
+
+def _forecast(arrays: dict[str, np.ndarray], dim_ids: list[str], r: int) -> dict[str, dict[str, list[float]]]:
+    from sim.protocols.forecasting import FORECASTS
+
+    if arrays["forecast"] is None:
+        return {}
+    last = int(arrays["last_round"][r])
+    history = arrays["forecast"][r, :, :last + 1]
+    return {name: {d: [float(x) for x in history[n, :, j]] for j, d in enumerate(dim_ids)}
+            for n, name in enumerate(FORECASTS)}

@@ -38,6 +38,10 @@ def runs_schema(scenario: Scenario) -> pa.Schema:
                    (f"{track.id}.signatories", pa.list_(pa.string()))]
     for track in scenario.tracks:
         fields += [(f"statement.{scenario.dimension_ids[d]}", pa.float64()) for d in track.dims]
+    for track in scenario.tracks:
+        if track.rule_kind == "forecast":
+            fields += [(f"forecast.{name}.{scenario.dimension_ids[d]}", pa.float64())
+                       for name in ("median", "mean") for d in track.dims]
     for kind in ("utility", "concession"):
         for track in scenario.tracks:
             members = np.flatnonzero(possible_members(scenario, track))

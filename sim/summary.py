@@ -53,7 +53,9 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
     """The Monte Carlo summary of a runs table (:func:`sim.records.runs_schema`), JSON-ready.
 
     Agreement probabilities carry 95% Wilson intervals; rounds and statements are
-    quantiles over the runs that agreed; blocking and signing are shares of all runs;
+    quantiles over the runs that agreed (for a forecast track, ``agreement`` is the
+    share of runs in which the model settled, and the statement, the model's
+    forecast, is over every run, with the weighted median and mean under ``forecast``); blocking and signing are shares of all runs;
     mean utility and concession are over the runs where they are defined.
     """
     runs = table.num_rows
@@ -68,7 +70,9 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
         agreed = _column(table, f"{track.id}.agreed").astype(bool)
         rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
         dims = [scenario.dimension_ids[d] for d in track.dims]
-        statement = {d: _quantiles(_column(table, f"statement.{d}")[agreed]) for d in dims}
+        forecast = track.rule_kind == "forecast"
+        counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
+        statement = {d: _quantiles(_column(table, f"statement.{d}")[counted]) for d in dims}
         wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
         actors = [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
         blockers = table.column(f"{track.id}.blockers").to_pylist()
@@ -84,6 +88,9 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
             "mean_utility": {a: _mean_or_none(_column(table, f"utility.{track.id}.{a}")) for a in actors},
             "mean_concession": {a: _mean_or_none(_column(table, f"concession.{track.id}.{a}")) for a in actors},
         }
+        if forecast:
+            entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
+                                 for name in ("median", "mean")}
         if track.rule_kind == "opt_in":
             signatories = table.column(f"{track.id}.signatories").to_pylist()
             entry["signing"] = {a: _share_listed(signatories, a) for a in actors}

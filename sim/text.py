@@ -18,7 +18,7 @@ def _pct(value: float) -> str:
 
 def _rule(scenario: Scenario, track: TrackInfo) -> str:
     if track.rule_kind == "forecast":
-        return "forecast: settles when the model does"
+        return f"forecast: runs until the model settles, at most {track.deadline} rounds"
     if track.rule_kind == "opt_in":
         counterpart = scenario.actor_ids[track.counterpart]
         return f"opt-in with {counterpart}, at least {track.min_signatories} signatories"
@@ -30,7 +30,8 @@ def _rule(scenario: Scenario, track: TrackInfo) -> str:
 
 
 def _header(scenario: Scenario, track: TrackInfo) -> str:
-    return f"Track {track.id}: {track.name}  [{_rule(scenario, track)}; protocol {track.protocol}; deadline round {track.deadline}]"
+    deadline = "" if track.rule_kind == "forecast" else f"; deadline round {track.deadline}"
+    return f"Track {track.id}: {track.name}  [{_rule(scenario, track)}; protocol {track.protocol}{deadline}]"
 
 
 def describe_scenario(scenario: Scenario, source: str) -> str:
@@ -45,7 +46,8 @@ def describe_scenario(scenario: Scenario, source: str) -> str:
                  f"step {spec.broker.step:g}")
     lines.append(f"Dimensions ({len(scenario.dimensions)}):")
     for d in scenario.dimensions:
-        lines.append(f"  {d.id:<22} [{d.range[0]:g}, {d.range[1]:g}]  status quo {d.status_quo:g}; "
+        status_quo = "no status quo" if d.status_quo is None else f"status quo {d.status_quo:g}"
+        lines.append(f"  {d.id:<22} [{d.range[0]:g}, {d.range[1]:g}]  {status_quo}; "
                      f"{len(d.wording)} wording bands")
     lines.append(f"Actors ({len(spec.actors)}):")
     for a in spec.actors:
@@ -68,8 +70,53 @@ def _number(value: float) -> str:
     return f"{value:7.1f}" if value == value else "      -"
 
 
+PER_ROUND_SHOWN = 12
+"""A forecast's per-round table shows this many first rounds and the last three (all are in --json)."""
+
+
+def _forecast_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> list[str]:
+    dims = [scenario.dimension_ids[d] for d in track.dims]
+    played = len(next(iter(result.forecast["median"].values()))) - 1
+    if result.agreed:
+        lines = [f"  SETTLED in round {result.round}: the forecast"]
+    else:
+        lines = [f"  DID NOT SETTLE by round {played}: forecast at round {played}"]
+    lines.append(f"    {'':<22}{'model':>8}{'median':>8}{'mean':>8}  wording (model)")
+    for d in dims:
+        final = {name: result.forecast[name][d][-1] for name in ("model", "median", "mean")}
+        lines.append(f"    {d:<22}" + "".join(_number(final[n]).rjust(8) for n in ("model", "median", "mean"))
+                     + f"  \"{scenario.wording(d, final['model'])}\"")
+    missing = [d for d in dims if scenario.status_quo[scenario.dimension_index[d]] != scenario.status_quo[
+        scenario.dimension_index[d]]]
+    if missing:
+        lines.append(f"  No status quo declared for {', '.join(missing)} (a forecast needs none).")
+    lines.append("  Per round (capability x salience weighted median and mean, the model's own forecast; "
+                 "round 0 is before round 1):")
+    rounds = list(range(played + 1))
+    shown = rounds if len(rounds) <= PER_ROUND_SHOWN + 4 else rounds[:PER_ROUND_SHOWN] + [None] + rounds[-3:]
+    names = ("median", "mean", "model")
+    lines.append(f"    {'':>5}" + "".join(f"  {d[:22]:^22}" for d in dims))
+    lines.append(f"    {'round':>5}" + "".join("  " + "".join(f"{n:>7}" for n in names)[-22:].rjust(22) for _ in dims))
+    for t in shown:
+        if t is None:
+            lines.append(f"    {'...':>5}  (rounds {PER_ROUND_SHOWN}-{played - 3}: see --json or --trace)")
+            continue
+        lines.append(f"    {t:>5}" + "".join("  " + "".join(_short(result.forecast[n][d][t]).rjust(7) for n in names)
+                                          .rjust(22) for d in dims))
+    lines.append(f"    {'actor':<12}{'utility':>9}{'conceded':>9}   (from its opening ideal point)")
+    for actor, value in result.utility.items():
+        lines.append(f"    {actor:<12}{value:>9.2f}{result.concession[actor]:>9.2f}")
+    return lines
+
+
+def _short(value: float) -> str:
+    return f"{value:.2f}" if value == value else "-"
+
+
 def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> list[str]:
     lines = [_header(scenario, track)]
+    if track.rule_kind == "forecast":
+        return lines + _forecast_lines(scenario, track, result)
     dims = [scenario.dimension_ids[d] for d in track.dims]
     if result.agreed:
         lines.append(f"  AGREED in round {result.round}")
@@ -113,10 +160,17 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
     return lines
 
 
+def _agreed_word(scenario: Scenario) -> str:
+    """What closing a track is called: a forecast track settles, the others agree."""
+    kinds = {track.rule_kind == "forecast" for track in scenario.tracks}
+    return {frozenset({True}): "settled", frozenset({False}): "agreed"}.get(frozenset(kinds), "agreed or settled")
+
+
 def format_run(scenario: Scenario, outcome: RunOutcome, event_log: list[str]) -> str:
     """The summary of one run: agreement, statement and wording, utilities, blockers, pledges."""
     which = "" if outcome.replicate is None else f", replicate {outcome.replicate}"
-    verdict = "every track agreed" if outcome.agreed else "not every track agreed"
+    word = _agreed_word(scenario)
+    verdict = f"every track {word}" if outcome.agreed else f"not every track {word}"
     lines = [f"{scenario.name}: one run (seed {outcome.seed}{which}); {outcome.rounds} rounds played; {verdict}", ""]
     for track, result in zip(scenario.tracks, outcome.tracks):
         lines.extend(_track_lines(scenario, track, result))
@@ -144,9 +198,13 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
     if not scenario.has_uncertainty:
         lines.append("note: the scenario declares no uncertainty (no position_sd, deterministic acceptance), "
                      "so every run is the same")
-    lines += [f"Every track agreed: {_interval(summary['agreement'])}", ""]
+    lines += [f"Every track {_agreed_word(scenario)}: {_interval(summary['agreement'])}", ""]
     for track, entry in zip(scenario.tracks, summary["tracks"]):
         lines.append(_header(scenario, track))
+        if track.rule_kind == "forecast":
+            lines.extend(_forecast_distribution(entry, track))
+            lines.append("")
+            continue
         lines.append(f"  Agreement: {_interval(entry['agreement'])}")
         rounds = entry["rounds"]
         if rounds:
@@ -172,6 +230,23 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
             lines.append("  Mean concession (0 = got its ideal): " + ", ".join(f"{a} {v:.2f}" for a, v in ranked))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _forecast_distribution(entry: dict[str, Any], track: TrackInfo) -> list[str]:
+    lines = [f"  Settled within {track.deadline} rounds: {_interval(entry['agreement'])}"]
+    rounds = entry["rounds"]
+    if rounds:
+        lines.append(f"  Round settled: median {rounds['q50']:g} (5% {rounds['q05']:g}, 95% {rounds['q95']:g})")
+    lines.append(f"  {'forecast (every run)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}  "
+                 "wording at the median")
+    for d, q in entry["statement"].items():
+        rows = [("model", q)] + [(name, entry["forecast"][name][d]) for name in ("median", "mean")]
+        for name, values in rows:
+            label = f"{d} ({name})"
+            cells = "".join(f"{values[key]:>7.2f}" for key in ("q05", "q25", "q50", "q75", "q95"))
+            wording = f"  \"{entry['wording_at_median'][d]}\"" if name == "model" else ""
+            lines.append(f"    {label:<20}{cells}{wording}")
+    return lines
 
 
 def format_baselines(table) -> str:

@@ -42,6 +42,25 @@ class Protocol:
         """The track's value of one of this protocol's options (its default if unset)."""
         return track.options.get(name, cls.options[name][0])
 
+    @classmethod
+    def is_stochastic(cls, track: "TrackInfo") -> bool:
+        """Whether this track, with its options, draws random numbers of its own."""
+        return cls.stochastic
+
+    @classmethod
+    def trace(cls, scenario: "Scenario", track: "TrackInfo", state: "NegotiationState") -> dict[str, np.ndarray]:
+        """The protocol's own per-actor quantities after the round just played, for the trace.
+
+        Called after every round for every track (open or just closed). Returns
+        columns named ``"<protocol>.<quantity>"`` (with ``".<dimension id>"``
+        appended for per-dimension quantities), each an array ``(R, A)``: float
+        (NaN where not defined, e.g. for non-participants) or str (``""`` where
+        not defined; e.g. the id of the actor whose offer was taken). The generic
+        quantities (position, demand, answer, utility, the draft) are traced for
+        every protocol by :mod:`sim.trace`; this adds what only this protocol has.
+        """
+        return {}
+
     @staticmethod
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
         """Put the first text on the table before round 1 (by default there is none yet)."""

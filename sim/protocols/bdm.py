@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.bdm import BDMParameters, bdm_round
+from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, weighted_median
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.forecasting import close_forecast, extra, unit_salience
@@ -15,79 +15,144 @@ from sim.scenario.scenario import Scenario, TrackInfo
 
 __all__ = ["ExpectedUtility"]
 
+_FROM_READING = "reading"
+
 
 @register
 class ExpectedUtility(Protocol):
-    """BDM's expected utility model (Scholz, Calbert & Smith 2011), one dimension at a time.
+    """BDM's expected utility model (Bueno de Mesquita 1994; Scholz, Calbert & Smith 2011), one dimension at a time.
 
-    Each round, on each of the track's dimensions separately, among the participants
-    (:func:`sim.bdm.bdm_round`):
+    Each round, on each of the track's dimensions separately, among the
+    participants (:func:`sim.bdm.bdm_round`, which states the equations):
 
     1. votes :math:`v_k(i,j) = c_k s_k [(|x_k - x_j|/\\Delta)^{r_k} - (|x_k - x_i|/\\Delta)^{r_k}]`
        give :math:`P_{ij}`, the chance that i beats j;
     2. expected utilities of challenging,
        :math:`EU_{ij} = s_j[P_{ij}U^s + (1 - P_{ij})U^f] + (1 - s_j)U^s - QU^{sq} - (1-Q)[TU^b + (1-T)U^w]`,
-       first with :math:`r = 1`, give each actor's security and so its risk exponent
+       first with every :math:`r = 1`, give each actor's danger and so its risk exponent
        :math:`r_i = (1 - R_i/3)/(1 + R_i/3)`; the utilities are then recomputed with it;
-    3. every actor challenges those it expects to gain from; each target takes, among
-       conflict (move to the challenger), compromise (move :math:`|EU_{ji}|/EU_{ij}` of
-       the way) and capitulation (move all the way), the offer that moves it least.
+    3. each target weighs every challenge (confrontation, compromise, capitulation)
+       and takes one; all move at once.
 
     Δ is the dimension's declared range; salience is the actor's salience on the
     dimension, scaled so an actor's saliences on the track sum to at most 1. The
-    track settles when no position moves by more than ``tolerance`` of the range; the
-    statement is the weighted median on each dimension (the weighted mean is recorded
-    too, ``state.extra["bdm.mean"]``, (R, D)). Risk exponents are recorded per actor
-    and dimension in ``state.extra["bdm.risk"]``, (R, A, D).
+    track *settles* when no position moves by more than ``tolerance`` of the range,
+    or runs to its deadline (the cap). The statement is the forecast: the weighted
+    median of positions after the round (the weighted mean is recorded too).
 
-    Options ``probability`` ("positive" | "net") and ``capitulation``
-    ("loss_exceeds_gain" | "gain_exceeds_loss") choose between published readings;
-    see :mod:`sim.bdm`. The defaults are Scholz et al.'s.
+    The option ``reading`` picks where published readings differ (:mod:`sim.bdm`):
+    ``"scholz_code"`` (default; reproduces Scholz et al.'s published run) or
+    ``"as_printed"``; ``probability``, ``perspective``, ``offer`` and
+    ``capitulation`` override one point of it.
+
+    Per round it keeps, per actor and dimension, its risk exponent, its best
+    challenge (target and expected utility) and the offer it took
+    (``state.extra["bdm.*"]``, (R, A, D)), shown by the trace.
     """
 
     name = "bdm"
     citation = ("Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. "
                 "In European Community Decision Making, Yale UP; as stated by Scholz, Calbert & Smith (2011), "
-                "J. Theoretical Politics 23(4)")
+                "J. Theoretical Politics 23(4), 510-531")
     summary = "BDM's expected utility model: challenges, compromise, capitulation; weighted-median forecast"
     stochastic = False
-    batched = False
+    batched = True
     decision_rules = ("forecast",)
     options = {
-        "probability": ("positive", "P from votes favouring i ('positive') or clipped net votes ('net')"),
-        "capitulation": ("loss_exceeds_gain", "when a target gives in fully ('loss_exceeds_gain' | 'gain_exceeds_loss')"),
+        "reading": ("scholz_code", "where published readings differ: 'scholz_code' (reproduces Scholz et al.'s "
+                                   "published run) | 'as_printed' (the paper's equations and table)"),
+        "probability": (_FROM_READING, "P_ij normalised per pair ('pair', as printed) or over all pairs "
+                                       "('all_pairs', Scholz et al.'s program); 'reading' = the reading's"),
+        "perspective": (_FROM_READING, "whose risk exponent scores both sides of a dyad: the target's ('target', "
+                                       "Scholz et al.'s program) or each side its own ('own', as printed)"),
+        "offer": (_FROM_READING, "which offer a target takes: 'smallest_move' (as printed) or 'type_order' "
+                                 "(confrontation, then compromise, then capitulation: Scholz et al.'s program)"),
+        "capitulation": (_FROM_READING, "'yes': a target whose loss exceeds the challenger's gain gives in fully "
+                                        "(as printed); 'no': it never does (Scholz et al.'s program)"),
         "status_quo_probability": (1.0, "Q: chance nothing changes absent a challenge"),
         "improvement_probability": (1.0, "T: chance a change helps the challenger"),
         "tolerance": (1e-6, "settled when no position moves more than this share of the range"),
     }
-    option_choices = {"probability": ("positive", "net"), "capitulation": ("loss_exceeds_gain", "gain_exceeds_loss")}
+    option_choices = {
+        "reading": tuple(READINGS),
+        "probability": (_FROM_READING, "pair", "all_pairs"),
+        "perspective": (_FROM_READING, "target", "own"),
+        "offer": (_FROM_READING, "smallest_move", "type_order"),
+        "capitulation": (_FROM_READING, "yes", "no"),
+    }
+
+    @classmethod
+    def reading(cls, track: TrackInfo) -> BDMReading:
+        """The track's reading: the named one, with any single point overridden."""
+        base = READINGS[str(cls.option(track, "reading"))]
+        changes: dict[str, object] = {}
+        for name in ("probability", "perspective", "offer"):
+            value = str(cls.option(track, name))
+            if value != _FROM_READING:
+                changes[name] = value
+        capitulation = str(cls.option(track, "capitulation"))
+        if capitulation != _FROM_READING:
+            changes["capitulation"] = capitulation == "yes"
+        changes["status_quo_probability"] = float(cls.option(track, "status_quo_probability"))
+        changes["improvement_probability"] = float(cls.option(track, "improvement_probability"))
+        return BDMReading(**{**base.__dict__, **changes})
 
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims = track.index, track.dims
-        params = BDMParameters(
-            probability=str(cls.option(track, "probability")),
-            capitulation=str(cls.option(track, "capitulation")),
-            status_quo_probability=float(cls.option(track, "status_quo_probability")),
-            improvement_probability=float(cls.option(track, "improvement_probability")),
-        )
+        reading = cls.reading(track)
         tolerance = float(cls.option(track, "tolerance"))
-        risk = extra(state, "bdm.risk", state.position.shape)
-        mean = extra(state, "bdm.mean", state.draft.shape)
-        for r in np.flatnonzero(state.open[:, k]):
-            members = np.flatnonzero(state.participating[r, k])
-            salience = unit_salience(state.salience[r][np.ix_(members, dims)])
-            capability = state.capability[r, members]
-            largest_move = 0.0
+        shape = state.position.shape
+        records = {name: extra(state, f"bdm.{name}", shape)
+                   for name in ("risk", "best_gain", "best_target", "offer_from", "offer_kind")}
+        open_now = np.flatnonzero(state.open[:, k])
+        membership = state.participating[open_now, k]
+        largest_move = np.zeros(len(open_now))
+        # Replicates with the same participants are one batch (all of them, unless join/leave events differ).
+        patterns, group = np.unique(membership, axis=0, return_inverse=True)
+        for g, pattern in enumerate(patterns):
+            rows = open_now[group == g]
+            members = np.flatnonzero(pattern)
+            at = np.ix_(rows, members)
+            salience = unit_salience(state.salience[rows][:, members][:, :, dims])
+            capability = state.capability[at]
             for column, d in enumerate(dims):
-                position = state.position[r, members, d]
-                record, new = bdm_round(position, capability, salience[:, column], scenario.width[d],
-                                        params, round_)
-                risk[r, members, d] = record.risk
-                mean[r, d] = record.mean
-                state.draft[r, d] = record.median
-                state.position[r, members, d] = new
-                largest_move = max(largest_move, float(np.max(np.abs(new - position))) / scenario.width[d])
-            state.accepts[r, k, members] = True
-            close_forecast(state, track, r, round_, largest_move <= tolerance)
+                position = state.position[rows][:, members, d]
+                record = bdm_round(position, capability, salience[:, :, column], scenario.width[d], reading, round_)
+                gain = np.where(record.expected_utility > 0, record.expected_utility, -np.inf)
+                best = np.argmax(gain, axis=2)
+                best_gain = np.take_along_axis(gain, best[:, :, None], axis=2)[:, :, 0]
+                for name, values in (("risk", record.risk),
+                                     ("best_gain", np.where(np.isfinite(best_gain), best_gain, np.nan)),
+                                     ("best_target", np.where(np.isfinite(best_gain), members[best], -1)),
+                                     ("offer_from", np.where(record.offer_from >= 0, members[record.offer_from], -1)),
+                                     ("offer_kind", record.offer_kind)):
+                    records[name][:, :, d][at] = values
+                state.position[:, :, d][at] = record.new_position
+                moved = np.max(np.abs(record.new_position - position), axis=1) / scenario.width[d]
+                largest_move[group == g] = np.maximum(largest_move[group == g], moved)
+                weight = capability * salience[:, :, column]
+                state.draft[rows, d] = weighted_median(record.new_position, weight)
+            state.accepts[rows[:, None], k, members[None, :]] = True
+        close_forecast(state, track, open_now, round_, largest_move <= tolerance)
+
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """Per actor and dimension: risk exponent, best challenge (whom, expected utility), offer taken (from whom, kind)."""
+        if "bdm.risk" not in state.extra:
+            return {}
+        ids = np.array(("",) + scenario.actor_ids, dtype=object)
+        kinds = np.array(OFFER_KINDS + ("",), dtype=object)
+        columns: dict[str, np.ndarray] = {}
+        for d in track.dims:
+            dim_id = scenario.dimension_ids[d]
+            take = {name: state.extra[f"bdm.{name}"][:, :, d] for name in
+                    ("risk", "best_gain", "best_target", "offer_from", "offer_kind")}
+            columns[f"bdm.risk.{dim_id}"] = take["risk"].copy()
+            columns[f"bdm.challenges.{dim_id}"] = ids[np.nan_to_num(take["best_target"], nan=-1).astype(int) + 1]
+            columns[f"bdm.challenge_eu.{dim_id}"] = take["best_gain"].copy()
+            columns[f"bdm.offer_from.{dim_id}"] = ids[np.nan_to_num(take["offer_from"], nan=-1).astype(int) + 1]
+            kind = np.nan_to_num(take["offer_kind"], nan=-1).astype(int)
+            columns[f"bdm.offer.{dim_id}"] = kinds[np.where(kind >= 0, kind, len(OFFER_KINDS))]
+        return columns

@@ -1,4 +1,19 @@
-"""What the forecasting protocols (SMP, BDM) share: scaling a track to [0, 1] and closing it."""
+"""What the forecasting protocols (SMP, BDM) share: scaling, the forecast history, and closing a track.
+
+A forecasting model does not vote on a text: it predicts where the actors'
+positions lead. Each round it leaves three forecasts per dimension of its track
+in ``state.extra["forecast.<track id>"]``, an array ``(R, 3, T + 1, D_k)``
+indexed by :data:`FORECASTS` (round 0 is before round 1; T is the track's cap):
+
+- ``median``: the capability x salience weighted median of the participants'
+  positions (in one dimension, the Condorcet winner);
+- ``mean``: the capability x salience weighted mean (Achen's compromise);
+- ``model``: the model's own forecast (BDM: the weighted median; SMP: the
+  position most likely to win KTAB's probabilistic Condorcet election).
+
+Salience here is the models' own: scaled per actor to sum to at most 1 over the
+track's dimensions (:func:`unit_salience`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +22,10 @@ import numpy as np
 from sim.kernel.state import NegotiationState
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["close_forecast", "extra", "to_unit", "from_unit", "unit_salience"]
+__all__ = ["FORECASTS", "close_forecast", "extra", "forecast_history", "from_unit", "record_forecast",
+           "to_unit", "unit_salience", "weighted_forecasts"]
+
+FORECASTS = ("median", "mean", "model")
 
 
 def to_unit(scenario: Scenario, track: TrackInfo, values: np.ndarray) -> np.ndarray:
@@ -39,11 +57,58 @@ def extra(state: NegotiationState, key: str, shape: tuple[int, ...], fill: float
     return state.extra[key]
 
 
-def close_forecast(state: NegotiationState, track: TrackInfo, replicate: int, round_: int, settled: bool) -> None:
-    """Close a forecast track when the model settles (agreed) or at the deadline (not agreed)."""
+def forecast_history(state: NegotiationState, track: TrackInfo) -> np.ndarray:
+    """The track's forecasts per round, ``(R, 3, T + 1, D_k)`` (module docstring); NaN before recorded."""
+    return extra(state, f"forecast.{track.id}", (state.replicates, len(FORECASTS), track.deadline + 1,
+                                                 len(track.dims)))
+
+
+def weighted_forecasts(position: np.ndarray, capability: np.ndarray, salience: np.ndarray,
+                       members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted median and mean per dimension of the members' positions.
+
+    Parameters
+    ----------
+    position, salience : array (R, A, D_k)
+    capability : array (R, A)
+    members : array (R, A) of bool
+
+    Returns
+    -------
+    (median, mean), each (R, D_k), with weights :math:`c_i s_{id}` (zero for non-members).
+    """
+    from sim.bdm import weighted_mean, weighted_median
+
+    weight = capability[:, :, None] * unit_salience(salience) * members[:, :, None]
+    axis_last = np.moveaxis(position, 1, 2), np.moveaxis(weight, 1, 2)
+    return weighted_median(*axis_last), weighted_mean(*axis_last)
+
+
+def record_forecast(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
+                    replicates: np.ndarray, model: np.ndarray | None = None) -> None:
+    """Store the round's weighted median and mean (and the model's forecast) for some replicates.
+
+    ``model`` is ``(len(replicates), D_k)`` in the scenario's units; omitted, the
+    model's forecast is the weighted median.
+    """
+    dims = track.dims
+    members = state.participating[replicates, track.index]
+    position = state.position[replicates][:, :, dims]
+    median, mean = weighted_forecasts(position, state.capability[replicates], state.salience[replicates][:, :, dims],
+                                      members)
+    history = forecast_history(state, track)
+    history[replicates, 0, round_] = median
+    history[replicates, 1, round_] = mean
+    history[replicates, 2, round_] = median if model is None else model
+
+
+def close_forecast(state: NegotiationState, track: TrackInfo, replicates: np.ndarray | int, round_: int,
+                   settled: np.ndarray | bool) -> None:
+    """Close a forecast track when the model settles (``agreed_round`` = the round) or at its cap."""
     k = track.index
-    if settled:
-        state.agreed_round[replicate, k] = round_
-        state.open[replicate, k] = False
-    elif round_ >= track.deadline:
-        state.open[replicate, k] = False
+    replicates = np.atleast_1d(replicates)
+    settled = np.broadcast_to(settled, replicates.shape)
+    state.agreed_round[replicates[settled], k] = round_
+    state.open[replicates[settled], k] = False
+    if round_ >= track.deadline:
+        state.open[replicates, k] = False

@@ -18,8 +18,8 @@ def to_toml(scenario: Scenario, source: str = "") -> str:
     data = scenario.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     header = [
         f"# Scenario '{scenario.name}'" + (f", converted from {source}" if source else "") + " by `negsim convert`.",
-        "# Review what the source format could not say: each dimension's status_quo (set to its lower bound),",
-        "# vetoes (none), reservation utilities and tactics (defaults), the deadline, and events.",
+        "# Review what the source format could not say: each dimension's status_quo (none given; a track",
+        "# that can fail needs one), vetoes (none), reservation utilities and tactics (defaults), and events.",
         "",
     ]
     return "\n".join(header) + tomli_w.dumps(data)

@@ -10,10 +10,12 @@
   (``power`` is accepted for capability), then one actor per line. Saliences above
   1 are read as percentages.
 
-Neither format says what holds if nothing is agreed, nor who holds a veto: the
-scenario puts each dimension's status quo at its lower bound and gives no one a
-veto. ``negsim convert FILE --to toml`` writes the scenario out so a user can add
-what the CSV cannot say.
+Both formats are inputs to forecasting models, so they are read as one
+``forecast`` track and nothing is invented: no status quo (neither format has
+one), no vetoes, and no deadline beyond a stated cap on the model's own stopping
+rule (KTAB's 100 turns; BDM runs until no position moves, capped at 100 rounds).
+``negsim convert FILE --to toml`` writes the scenario out so a user can add what
+the CSV cannot say.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ __all__ = ["read_bdm_csv", "read_ktab_csv", "read_csv_scenario"]
 
 KTAB_DEADLINE = 100
 """KTAB's SMP stops after at most 100 turns."""
-BDM_DEADLINE = 50
+BDM_DEADLINE = 100
+"""BDM's model stops when no position moves; a run that never settles is cut off here (and says so)."""
 
 
 def _rows(path: Path, source: str) -> list[tuple[int, list[str]]]:
@@ -156,7 +159,7 @@ def read_ktab_csv(path: str | Path) -> dict[str, Any]:
         "description": head[1],
         "seed": 0,
         "deadline": KTAB_DEADLINE,
-        "dimensions": [{"id": dim_id, "name": names[d], "range": [0.0, 100.0], "status_quo": 0.0,
+        "dimensions": [{"id": dim_id, "name": names[d], "range": [0.0, 100.0],
                         "wording": _bands(0.0, 100.0, names[d])} for d, dim_id in enumerate(dim_ids)],
         "actors": [{"id": actor_id, "name": a["name"], "capability": a["capability"], "position": a["position"],
                     "salience": a["salience"]} for actor_id, a in zip(ids, actor_data)],
@@ -208,7 +211,7 @@ def read_bdm_csv(path: str | Path) -> dict[str, Any]:
         "description": f"read from {path.name} (BDM one-dimension format)",
         "seed": 0,
         "deadline": BDM_DEADLINE,
-        "dimensions": [{"id": "issue", "name": path.stem, "range": [lower, upper], "status_quo": lower,
+        "dimensions": [{"id": "issue", "name": path.stem, "range": [lower, upper],
                         "wording": _bands(lower, upper, "issue")}],
         "actors": [{"id": actor_id, "name": name, "capability": cap, "position": {"issue": pos},
                     "salience": {"issue": sal / 100 if percent else sal}}

@@ -39,7 +39,7 @@ def _unique_ids(spec: ScenarioSpec) -> Iterator[Problem]:
         if not lower < upper:
             yield f"{path}.range", f"lower bound must be below upper bound, got [{lower:g}, {upper:g}]"
             continue
-        if not lower <= dimension.status_quo <= upper:
+        if dimension.status_quo is not None and not lower <= dimension.status_quo <= upper:
             yield (
                 f"{path}.status_quo",
                 f"must be in the range [{lower:g}, {upper:g}], got {dimension.status_quo:g}",
@@ -131,6 +131,16 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                 yield f"{path}.participants[{p_index}]", f"'{actor_id}' is listed twice"
             seen.add(actor_id)
         rule = track.decision_rule
+        if rule.kind != "forecast":
+            for dimension_id in track.dimensions:
+                dimension = next((d for d in spec.dimensions if d.id == dimension_id), None)
+                if dimension is not None and dimension.status_quo is None:
+                    where = [d.id for d in spec.dimensions].index(dimension_id)
+                    yield (
+                        f"dimensions[{where}].status_quo",
+                        f"'{dimension_id}' needs a status quo: track '{track.id}' ({rule.kind.replace('_', ' ')}) "
+                        "can fail, and then the status quo holds (only forecast tracks may go without)",
+                    )
         if isinstance(rule, OptIn):
             if rule.counterpart not in actor_ids:
                 yield f"{path}.decision_rule.counterpart", f"unknown actor '{rule.counterpart}'"

@@ -87,8 +87,11 @@ class Scenario:
         self.lower = _frozen(np.array([d.range[0] for d in self.dimensions], dtype=float))
         self.upper = _frozen(np.array([d.range[1] for d in self.dimensions], dtype=float))
         self.width = _frozen(self.upper - self.lower)
-        self.status_quo = _frozen(np.array([d.status_quo for d in self.dimensions], dtype=float))
-        self.position = _frozen(self._per_dimension("position", self.status_quo))
+        self.status_quo = _frozen(np.array([np.nan if d.status_quo is None else d.status_quo
+                                            for d in self.dimensions], dtype=float))
+        """array (D,): what holds if nothing is agreed; NaN where the scenario declares none."""
+        self.position = _frozen(self._per_dimension("position", np.where(np.isnan(self.status_quo),
+                                                                         self.lower, self.status_quo)))
         self.salience = _frozen(self._per_dimension("salience", np.zeros(len(self.dimensions))))
         self.position_sd = _frozen(self._per_dimension("position_sd", np.zeros(len(self.dimensions))))
         self.capability = _frozen(np.array([a.capability for a in actors], dtype=float))

@@ -91,7 +91,8 @@ class Dimension(_Frozen):
     name: str = ""
     description: str = ""
     range: tuple[float, float]
-    status_quo: float
+    status_quo: float | None = None
+    """What holds if nothing is agreed; required where a track can fail (every rule but ``forecast``)."""
     wording: list[Band] = Field(min_length=1)
 
 
