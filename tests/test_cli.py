@@ -261,3 +261,51 @@ def test_convert_to_toml(tmp_path):
     again = negsim("convert", KTAB_CSV, "--out", str(out))
     assert again.returncode == 2 and "exists; add --force" in again.stderr
     assert negsim("validate", str(out)).returncode == 0
+
+
+EU_CSV = str(ROOT / "scenarios" / "data" / "bdm_eu_emissions.csv")
+SHIPPED_KTAB_CSV = str(ROOT / "scenarios" / "data" / "ktab_dummyData_3Dim.csv")
+
+
+def test_a_bdm_csv_run_reports_a_forecast_never_a_status_quo(capsys):
+    assert main(["run", EU_CSV]) == 0
+    out = capsys.readouterr().out
+    assert "status quo holds" not in out and "NO AGREEMENT" not in out
+    assert "DID NOT SETTLE by round 100: forecast at round 100" in out
+    assert "No status quo declared for issue" in out
+    assert "at most 100 rounds" in out
+    # round 0 (before round 1) and round 1 of the per-round table: weighted median, mean, model
+    assert "        0      7.00   7.39      -" in out
+    assert "        1      8.42   7.46   8.42" in out
+
+
+def test_a_bdm_csv_forecast_in_json_and_capped_by_set(capsys):
+    assert main(["run", EU_CSV, "--set", "deadline=10", "--json"]) == 0
+    track = json.loads(capsys.readouterr().out)["tracks"][0]
+    forecast = track["forecast"]
+    assert forecast["settled"] is False and len(forecast["per_round"]["mean"]["issue"]) == 11
+    assert forecast["per_round"]["mean"]["issue"][10] == pytest.approx(7.242, abs=5e-4)
+    assert track["statement"]["issue"] == forecast["final"]["model"]["issue"] == 7.0
+    # utility and concession against each actor's opening ideal point (4, 7 or 10 on a 4-10 scale)
+    assert track["concession"]["Germany"] == pytest.approx(3 / 6)
+    assert track["utility"]["Belgium"] == pytest.approx(1.0)
+
+
+def test_a_monte_carlo_of_a_forecast_gives_the_forecast_distribution(capsys):
+    assert main(["run", EU_CSV, "--set", "deadline=10", "--runs", "20", "--quiet", "--json"]) == 0
+    track = json.loads(capsys.readouterr().out)["tracks"][0]
+    assert track["statement"]["issue"]["q50"] == 7.0  # counted over every run, settled or not
+    assert track["forecast"]["mean"]["issue"]["q50"] == pytest.approx(7.242, abs=5e-4)
+
+
+def test_the_shipped_ktab_file_settles_in_round_10_as_ktab_did(capsys):
+    assert main(["run", SHIPPED_KTAB_CSV]) == 0
+    out = capsys.readouterr().out
+    assert "SETTLED in round 10: the forecast" in out and "protocol smp" in out
+
+
+def test_switching_a_forecast_file_to_a_voting_protocol_asks_for_a_status_quo(capsys):
+    assert main(["run", EU_CSV, "--protocol", "mediated"]) == 2
+    err = capsys.readouterr().err
+    assert "dimensions[0].status_quo" in err and "needs a status quo" in err
+    assert "Traceback" not in err

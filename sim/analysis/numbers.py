@@ -30,10 +30,14 @@ def _track_of(results: Results, dimension: str):
 
 
 def statement_values(results: Results, dimension: str) -> tuple[pd.Series, float]:
-    """The agreed statement on a dimension in every run that agreed, and the share of runs with no agreement."""
+    """The agreed statement on a dimension in every run that agreed, and the share of runs with no agreement.
+
+    A forecast track's statement is the model's forecast, settled or not: every run counts, and the
+    share without one is 0.
+    """
     track = _track_of(results, dimension)
     table = results.table([f"{track.id}.agreed", f"statement.{dimension}"])
-    agreed = table[f"{track.id}.agreed"].astype(bool)
+    agreed = table[f"{track.id}.agreed"].astype(bool) | (track.rule_kind == "forecast")
     return table.loc[agreed, f"statement.{dimension}"].rename(dimension), float(1 - agreed.mean())
 
 
