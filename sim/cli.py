@@ -20,6 +20,9 @@ examples:
   negsim run scenarios/vilnius_2023.toml --runs 1000 --json
   negsim run scenarios/vilnius_2023.toml --runs 1000 --out results/vilnius
   negsim run scenarios/vilnius_2023.toml --seed 7 --replicate 17   # re-create one Monte Carlo run
+  negsim run scenarios/minimal.toml --trace                        # the per-round log of one run
+  negsim run scenarios/vilnius_2023.toml --seed 7 --replicate 17 --trace
+  negsim run scenarios/vilnius_2023.toml --runs 100 --trace --out results/vilnius   # trace.parquet of every run
   negsim run scenarios/vilnius_2023.toml --protocol bdm --baselines
   negsim run data.csv --protocol smp                               # a KTAB SMP input file
   negsim convert data.csv --to toml --out scenarios/data.toml
@@ -62,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                           "(for `negsim plot` and `negsim report`)")
     run.add_argument("--trajectories", action="store_true",
                      help="with --out: also keep every run's draft per round (trajectories.parquet)")
+    run.add_argument("--trace", action="store_true",
+                     help="print the per-round log of a single run (positions, demands, answers, the draft and "
+                          "each protocol's own quantities) before its summary; with --out also write "
+                          "trace.parquet, one row per run x round x actor (every run's with --runs, which "
+                          "needs --out)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
                      help="Monte Carlo driver: replicates in batches through the array kernel (ensemble, "
@@ -152,6 +160,11 @@ def _check_run_arguments(args: argparse.Namespace) -> list[str]:
         problems.append("--replicate re-creates one run; it cannot be combined with --runs")
     if args.point is not None and (args.replicate is None or args.point < 0):
         problems.append("--point needs --replicate (and must be >= 0)")
+    if args.trace and args.runs is not None and not args.out:
+        problems.append("--trace with --runs needs --out DIR (every run's trace goes to DIR/trace.parquet); "
+                        "to print one run's log use --replicate R instead of --runs")
+    elif args.trace and args.json and not args.out:
+        problems.append("--trace prints a text log, not JSON: drop --json, or add --out DIR for trace.parquet")
     if args.out:
         target = Path(args.out)
         if target.exists() and not target.is_dir():
@@ -183,28 +196,33 @@ def _run(args: argparse.Namespace) -> int:
     if args.protocol:
         scenario = _switch_protocol(scenario, args.protocol)
     if args.runs is None:
-        model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point)
+        model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point, trace=args.trace)
         outcome = model.outcome()
         result = outcome.to_dict(scenario) | {"events": model.event_log}
         table = table_from_records([outcome.to_record()], scenario)
         paths = runner._model_trajectory(model, 0) if args.trajectories else None
+        trace = model.trace_table() if args.trace else None
         report = text.format_run(scenario, outcome, model.event_log)
+        if args.trace:
+            from sim.trace_text import format_trace
+
+            report = format_trace(scenario, trace) + "\n" + report
     else:
         from tqdm import tqdm
 
         quiet = args.quiet or not sys.stderr.isatty()
         with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
             mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine, progress=bar.update,
-                                    trajectories=args.trajectories and bool(args.out))
+                                    trajectories=args.trajectories and bool(args.out), trace=args.trace)
         result = summary.summarise(scenario, mc.table, mc.seed)
-        table, paths = mc.table, mc.trajectories
+        table, paths, trace = mc.table, mc.trajectories, mc.trace
         report = text.format_monte_carlo(scenario, result)
     if args.out:
         manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
                     "runs": table.num_rows, "engine": args.engine if args.runs else "mesa",
                     "package_version": __version__, "command": " ".join(["negsim", *sys.argv[1:]]),
                     "scenario": scenario_record(scenario, args.scenario)}
-        output.write_results(args.out, table, result, manifest, paths)
+        output.write_results(args.out, table, result, manifest, paths, trace)
     if args.baselines:
         from sim.baselines import baselines
 
@@ -213,8 +231,9 @@ def _run(args: argparse.Namespace) -> int:
         report += "\n" + text.format_baselines(table)
     sys.stdout.write(output.dumps(result) if args.json else report)
     if args.out and not args.json:
-        print(f"wrote {args.out}/ (runs.parquet, summary.json, manifest.json"
-              + (", trajectories.parquet)" if args.trajectories else ")"))
+        extras = [name for name, wanted in (("trajectories.parquet", args.trajectories), ("trace.parquet", args.trace))
+                  if wanted]
+        print(f"wrote {args.out}/ ({', '.join(['runs.parquet', 'summary.json', 'manifest.json', *extras])})")
     return 0
 
 
@@ -330,8 +349,29 @@ def _protocols(args: argparse.Namespace) -> int:
     from sim.text import describe_protocol
 
     for protocol in registry.all_protocols():
-        print(describe_protocol(protocol))
+        text = describe_protocol(protocol)
+        switches = _stochastic_options(protocol)
+        if switches:  # e.g. "deterministic (stochastic with StateTransitions=Stochastic)"
+            flag, other = ("stochastic", "deterministic") if protocol.stochastic else ("deterministic", "stochastic")
+            text = text.replace(f"  {flag},", f"  {flag} ({other} with {' or '.join(switches)}),", 1)
+        print(text)
     return 0
+
+
+def _stochastic_options(protocol) -> list[str]:
+    """The option values that change whether a protocol draws random numbers (asked of its ``is_stochastic``)."""
+    from types import SimpleNamespace
+
+    switches = []
+    for name, choices in protocol.option_choices.items():
+        for choice in choices:
+            try:
+                differs = protocol.is_stochastic(SimpleNamespace(options={name: choice})) != protocol.stochastic
+            except AttributeError:  # it asks the track for more than its options: cannot tell here
+                differs = False
+            if differs:
+                switches.append(f"{name}={choice}")
+    return switches
 
 
 def _validate(args: argparse.Namespace) -> int:

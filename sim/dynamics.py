@@ -8,6 +8,7 @@ calls it once per step (with its events fired by Mesa's scheduler), and
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,11 +19,14 @@ from sim.protocols import registry
 from sim.protocols.forecasting import record_forecast
 from sim.scenario.scenario import Scenario
 
+if TYPE_CHECKING:
+    from sim.trace import TraceCollector
+
 __all__ = ["advance", "rounds", "finished"]
 
 
 def advance(scenario: Scenario, state: NegotiationState, round_: int,
-            rngs: Sequence[np.random.Generator]) -> None:
+            rngs: Sequence[np.random.Generator], trace: TraceCollector | None = None) -> None:
     """Play round ``round_`` in place: events for it must already have been applied.
 
     1. from round 2 on, bloc members move toward their bloc's position
@@ -31,6 +35,9 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     3. each track still open in some replicate plays its protocol's round;
     4. a forecast track records the round's forecasts (:func:`~sim.protocols.forecasting.record_forecast`;
        round 0, before round 1, too).
+
+    ``trace``, if given, sees the positions the round is played on (after step 1)
+    and records the round once it is played (:class:`sim.trace.TraceCollector`).
     """
     state.round = round_
     if round_ > 1:
@@ -39,6 +46,8 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
                                    scenario.flexibility)
         state.position = np.where(active, pulled, state.position)
     was_open = state.open.copy()
+    if trace is not None:
+        trace.start_round(state)
     for track in scenario.tracks:
         protocol = registry.get(track.protocol)
         if round_ == 1:
@@ -52,6 +61,8 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
                 played = np.flatnonzero(was_open[:, track.index])
                 record_forecast(scenario, track, state, round_, played, state.draft[played][:, track.dims])
     state.closed_round[was_open & ~state.open] = round_
+    if trace is not None:
+        trace.end_round(state)
 
 
 def finished(scenario: Scenario, state: NegotiationState) -> bool:
@@ -59,13 +70,13 @@ def finished(scenario: Scenario, state: NegotiationState) -> bool:
     return not state.open.any() or state.round >= scenario.deadline
 
 
-def rounds(scenario: Scenario, state: NegotiationState,
-           rngs: Sequence[np.random.Generator]) -> Iterator[NegotiationState]:
+def rounds(scenario: Scenario, state: NegotiationState, rngs: Sequence[np.random.Generator],
+           trace: TraceCollector | None = None) -> Iterator[NegotiationState]:
     """Play a negotiation to its end, yielding the state after each round.
 
     Events scheduled for a round are applied just before it, to the replicates
     still negotiating, as the Mesa model does (a finished run fires no more
-    events). ``rngs`` holds one generator per replicate.
+    events). ``rngs`` holds one generator per replicate; ``trace`` is passed to :func:`advance`.
     """
     by_round: dict[int, list] = {}
     for event in scenario.events:
@@ -76,5 +87,5 @@ def rounds(scenario: Scenario, state: NegotiationState,
         active = state.open.any(axis=1) if round_ > 1 else None
         for event in by_round.get(round_, []):
             apply_event(scenario, state, event, active)
-        advance(scenario, state, round_, rngs)
+        advance(scenario, state, round_, rngs, trace)
         yield state

@@ -22,6 +22,7 @@ from sim.outcome import track_arrays
 from sim.records import runs_schema
 from sim.scenario.scenario import Scenario
 from sim.seeding import run_seed
+from sim.trace import TraceCollector
 
 __all__ = ["EnsembleResult", "outcome_table", "run_ensemble"]
 
@@ -30,12 +31,14 @@ class EnsembleResult:
     """The finished state of a batch, with the coordinates of each replicate."""
 
     def __init__(self, scenario: Scenario, state: NegotiationState, opening: np.ndarray,
-                 coordinates: dict[str, np.ndarray], trajectory: list[dict[str, Any]] | None):
+                 coordinates: dict[str, np.ndarray], trajectory: list[dict[str, Any]] | None,
+                 tracer: TraceCollector | None = None):
         self.scenario = scenario
         self.state = state
         self.opening = opening
         self.coordinates = coordinates
         self.trajectory = trajectory
+        self.tracer = tracer
 
     def table(self) -> pa.Table:
         """One row per run, with the same columns as :meth:`sim.outcome.RunOutcome.to_record`."""
@@ -56,9 +59,16 @@ class EnsembleResult:
             columns[name] = pa.array([row[name] for row in rows], type=kind)
         return pa.table(columns)
 
+    def trace_table(self) -> pa.Table:
+        """The per-round trace (:mod:`sim.trace`): one row per (run, round it played, actor), run by run."""
+        if self.tracer is None:
+            raise RuntimeError("run_ensemble was called without trace=True")
+        return self.tracer.table()
+
 
 def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], *, point: int | None = None,
-                 run_ids: Sequence[int] | None = None, trajectories: bool = False) -> EnsembleResult:
+                 run_ids: Sequence[int] | None = None, trajectories: bool = False,
+                 trace: bool = False) -> EnsembleResult:
     """Run the given replicates of ``scenario`` in one pass.
 
     Parameters
@@ -74,6 +84,8 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         Row identifiers (default: the replicate indices).
     trajectories : bool
         Keep each round's draft per run (:meth:`EnsembleResult.trajectory_table`).
+    trace : bool
+        Keep the per-round trace, one row per actor (:meth:`EnsembleResult.trace_table`).
     """
     replicates = list(replicates)
     seeds = [run_seed(root_seed, r, point) for r in replicates]
@@ -82,7 +94,8 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
     opening = state.position.copy()
     ids = np.asarray(run_ids if run_ids is not None else replicates, dtype=np.int64)
     trajectory: list[dict[str, Any]] | None = [] if trajectories else None
-    for current in rounds(scenario, state, rngs):
+    tracer = TraceCollector(scenario, ids) if trace else None
+    for current in rounds(scenario, state, rngs, tracer):
         if trajectory is not None:
             for r in range(len(replicates)):
                 row: dict[str, Any] = {"_index": r, "run_id": int(ids[r]), "round": current.round}
@@ -98,7 +111,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         "seed": np.full(len(replicates), root_seed, dtype=np.int64),
         "run_seed": np.asarray(seeds, dtype=np.uint64),
     }
-    return EnsembleResult(scenario, state, opening, coordinates, trajectory)
+    return EnsembleResult(scenario, state, opening, coordinates, trajectory, tracer)
 
 
 def _id_lists(ids: tuple[str, ...], mask: np.ndarray) -> list[list[str]]:

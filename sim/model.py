@@ -15,6 +15,7 @@ from sim.outcome import RunOutcome, outcomes_from_state
 from sim.scenario.scenario import Scenario
 from sim.scenario.spec import Event
 from sim.seeding import run_seed
+from sim.trace import TraceCollector
 
 __all__ = ["NegotiationModel"]
 
@@ -39,7 +40,8 @@ class NegotiationModel(mesa.Model):
     1. events scheduled for round t have fired (Mesa calls them at time t - 1/2);
     2. the round is played by :func:`sim.dynamics.advance` (bloc cohesion, the
        first drafts in round 1, each open track's protocol round);
-    3. the DataCollector records the draft, answers and utilities.
+    3. the DataCollector records the draft, answers and utilities (and the
+       trace collector, when on, one row per actor: :mod:`sim.trace`).
 
     The run ends when no track is open (all agreed, or their deadlines passed).
 
@@ -58,10 +60,12 @@ class NegotiationModel(mesa.Model):
         Design point of a sweep (with ``replicate``): seeds the run by (point, replicate).
     collect : bool
         Record per-round data in ``self.datacollector`` (off for speed in a Monte Carlo).
+    trace : bool, optional
+        Record the per-round trace (:meth:`trace`); by default, as ``collect``.
     """
 
     def __init__(self, case: Scenario, *, seed: int | None = None, replicate: int | None = None,
-                 point: int | None = None, collect: bool = True):
+                 point: int | None = None, collect: bool = True, trace: bool | None = None):
         self.root_seed = case.seed if seed is None else int(seed)
         self.replicate = replicate
         self.point = point
@@ -81,6 +85,7 @@ class NegotiationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters=self._model_reporters(), agent_reporters=self._agent_reporters()
         ) if collect else None
+        self.tracer = TraceCollector(case, [replicate or 0]) if (collect if trace is None else trace) else None
 
     def _model_reporters(self) -> dict[str, Any]:
         reporters: dict[str, Any] = {"round": lambda m: m.state.round}
@@ -104,7 +109,7 @@ class NegotiationModel(mesa.Model):
 
     def step(self) -> None:
         """Play one round of every open track."""
-        advance(self.case, self.state, self.steps, [self.rng])
+        advance(self.case, self.state, self.steps, [self.rng], self.tracer)
         if self.datacollector is not None:
             self.datacollector.collect(self)
         if finished(self.case, self.state):
@@ -131,3 +136,16 @@ class NegotiationModel(mesa.Model):
         if self.datacollector is None:
             raise RuntimeError("this model was built with collect=False")
         return self.datacollector.get_model_vars_dataframe()
+
+    def trace(self) -> Any:
+        """The per-round trace as a pandas DataFrame: one row per round and actor (:mod:`sim.trace`).
+
+        Needs the model built with ``collect=True`` or ``trace=True``.
+        """
+        return self.trace_table().to_pandas()
+
+    def trace_table(self) -> Any:
+        """The per-round trace as a pyarrow Table (``run_id`` is the replicate, 0 for declared inputs)."""
+        if self.tracer is None:
+            raise RuntimeError("this model was built without a trace (pass trace=True or collect=True)")
+        return self.tracer.table()

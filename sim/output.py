@@ -55,8 +55,8 @@ RUN_FORMAT = "negsim-run/1"
 
 
 def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any], manifest: dict[str, Any],
-                  trajectories: pa.Table | None = None) -> list[Path]:
-    """Write ``runs.parquet``, ``summary.json``, ``manifest.json`` (and ``trajectories.parquet``).
+                  trajectories: pa.Table | None = None, trace: pa.Table | None = None) -> list[Path]:
+    """Write ``runs.parquet``, ``summary.json``, ``manifest.json`` (and ``trajectories.parquet``, ``trace.parquet``).
 
     Each file goes to a temporary name before being renamed into place, so an
     error leaves no partial file.
@@ -66,6 +66,8 @@ def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any],
     written = [write_parquet(out / "runs.parquet", table)]
     if trajectories is not None:
         written.append(write_parquet(out / "trajectories.parquet", trajectories))
+    if trace is not None:
+        written.append(write_parquet(out / "trace.parquet", trace))
     written.append(write_text(out / "summary.json", dumps(summary)))
     written.append(write_text(out / "manifest.json", dumps({"format": RUN_FORMAT} | manifest)))
     return written

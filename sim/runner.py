@@ -20,7 +20,7 @@ ENSEMBLE_BATCH = 1000
 
 
 def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = None,
-        point: int | None = None, collect: bool = True) -> NegotiationModel:
+        point: int | None = None, collect: bool = True, trace: bool | None = None) -> NegotiationModel:
     """Run one negotiation to its end with the Mesa model and return the finished model.
 
     Parameters
@@ -36,13 +36,16 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
         scenario with the point's parameter values).
     collect : bool
         Keep per-round data (``model.trajectory()``).
+    trace : bool, optional
+        Keep the per-round trace (``model.trace()``, a pandas DataFrame; :mod:`sim.trace`);
+        by default, as ``collect``.
 
     Returns
     -------
     NegotiationModel
         ``model.outcome()`` is the :class:`~sim.outcome.RunOutcome`.
     """
-    model = NegotiationModel(scenario, seed=seed, replicate=replicate, point=point, collect=collect)
+    model = NegotiationModel(scenario, seed=seed, replicate=replicate, point=point, collect=collect, trace=trace)
     model.run()
     return model
 
@@ -52,7 +55,8 @@ class MonteCarlo:
     """The runs of a Monte Carlo: one row per replicate, in replicate order.
 
     ``trajectories`` (when asked for) has one row per run and round: the draft on
-    every dimension and whether each track was still open.
+    every dimension and whether each track was still open. ``trace`` (when asked
+    for) has one row per run, round and actor (:mod:`sim.trace`).
     """
 
     scenario: Scenario
@@ -60,6 +64,7 @@ class MonteCarlo:
     table: pa.Table
     engine: str = "ensemble"
     trajectories: pa.Table | None = None
+    trace: pa.Table | None = None
 
     @property
     def runs(self) -> int:
@@ -71,7 +76,8 @@ class MonteCarlo:
 
 
 def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
-                progress: Callable[[int], None] | None = None, trajectories: bool = False) -> MonteCarlo:
+                progress: Callable[[int], None] | None = None, trajectories: bool = False,
+                trace: bool = False) -> MonteCarlo:
     """Run ``runs`` replicates, each with inputs drawn from the scenario's declared uncertainty.
 
     Replicate r's generator is seeded by ``SeedSequence(seed, spawn_key=(r,))``, so any
@@ -83,35 +89,45 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
     ----------
     progress : callable, optional
         Called with the number of runs just finished (e.g. ``tqdm.update``).
+    trajectories : bool
+        Also keep every run's draft per round (``MonteCarlo.trajectories``).
+    trace : bool
+        Also keep every run's per-round trace (``MonteCarlo.trace``, a pyarrow Table like
+        ``trajectories``; ``.to_pandas()`` for a DataFrame). The same from both engines.
     """
     if runs < 1:
         raise ValueError(f"runs must be >= 1, got {runs}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     root = scenario.seed if seed is None else int(seed)
-    parts, paths = [], []
+    parts, paths, traces = [], [], []
     if engine == "ensemble":
         for start in range(0, runs, ENSEMBLE_BATCH):
             batch = range(start, min(start + ENSEMBLE_BATCH, runs))
-            result = run_ensemble(scenario, root, batch, trajectories=trajectories)
+            result = run_ensemble(scenario, root, batch, trajectories=trajectories, trace=trace)
             parts.append(result.table())
             if trajectories:
                 paths.append(result.trajectory_table())
+            if trace:
+                traces.append(result.trace_table())
             if progress is not None:
                 progress(len(batch))
     else:
         records = []
         for replicate in range(runs):
-            model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=trajectories)
+            model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=trajectories, trace=trace)
             model.run()
             records.append(model.outcome(run_id=replicate).to_record())
             if trajectories:
                 paths.append(_model_trajectory(model, replicate))
+            if trace:
+                traces.append(model.trace_table())
             if progress is not None:
                 progress(1)
         parts.append(table_from_records(records, scenario))
     return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts), engine=engine,
-                      trajectories=pa.concat_tables(paths) if trajectories else None)
+                      trajectories=pa.concat_tables(paths) if trajectories else None,
+                      trace=pa.concat_tables(traces) if trace else None)
 
 
 def _model_trajectory(model: NegotiationModel, run_id: int) -> pa.Table:

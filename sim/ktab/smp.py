@@ -56,6 +56,12 @@ class SMPTurn:
         The challenges made from this state (empty for the last state).
     chosen : list of int
         For each actor, the index of the bargain it adopted (0 = keep its position).
+    chosen_probability : list of float
+        For each actor, the probability of the bargain it adopted in its election
+        among the bargains involving it (KTAB's "Probability Opt_i").
+    adopted : list of (int, int)
+        For each actor, the (initiator, target) of the bargain it adopted; (k, k)
+        when actor k kept its position.
     """
 
     turn: int
@@ -65,6 +71,8 @@ class SMPTurn:
     win_probability: np.ndarray
     challenges: list[Challenge] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)
+    chosen_probability: list[float] = field(default_factory=list)
+    adopted: list[tuple[int, int]] = field(default_factory=list)
 
 
 def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
@@ -148,7 +156,7 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
         bargains[j].extend(offers)
     own = np.array([estimates[a][a] for a in range(count)])
     new_position = position.copy()
-    chosen = []
+    chosen, chosen_probability, adopted = [], [], []
     for k in range(count):
         values = m.bargain_utilities(own, position, salience, risk, bargains[k])
         probability, _, _ = m.scalar_pce(capability, values, params)
@@ -159,10 +167,12 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
         else:
             pick = int(np.argmax(probability))
         chosen.append(pick)
+        chosen_probability.append(float(probability[pick] / probability.sum()))
         i, j, b_i, b_j = bargains[k][pick]
+        adopted.append((i, j))
         if i != j:
             new_position[k] = b_i if k == i else b_j
-    record = SMPTurn(turn, position, neutral, risk, win, challenges, chosen)
+    record = SMPTurn(turn, position, neutral, risk, win, challenges, chosen, chosen_probability, adopted)
     return record, new_position
 
 

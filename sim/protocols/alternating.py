@@ -108,7 +108,7 @@ class Alternating(Protocol):
        rule is met the proposal is the statement, otherwise the next round, until the deadline.
 
     Demands fall by each actor's Faratin curve, so coalitions get cheaper as the
-    deadline nears.
+    deadline nears. Its trace (:meth:`trace`) marks the proposer, its coalition and its proposal.
     """
 
     name = "alternating"
@@ -119,12 +119,49 @@ class Alternating(Protocol):
     batched = False
     decision_rules = decision.COLLECTIVE_RULES
 
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """Who proposed what this round, to whom, and whether it passed.
+
+        - ``alternating.proposer``: True on the recognised proposer's row;
+        - ``alternating.coalition``: True for the members of its cheapest winning
+          coalition (the proposer included), whose demands the proposal was built to meet;
+        - ``alternating.fallback``: True on the proposer's row when no point met every
+          coalition member's demand, so it proposed its own ideal point;
+        - ``alternating.proposal.<dim>``: the proposal, on the proposer's row;
+        - ``alternating.passed``: whether the proposal met the decision rule (every row).
+        """
+        k, shape = track.index, state.capability.shape
+        proposer = state.extra.get("alternating.proposer")
+        proposer = proposer[:, k] if proposer is not None else np.full(shape[:1], np.nan)
+        coalition = state.extra.get("alternating.coalition")
+        fallback = state.extra.get("alternating.fallback")
+        is_proposer = np.arange(shape[1])[None, :] == np.nan_to_num(proposer, nan=-1)[:, None]
+        columns = {
+            "alternating.proposer": is_proposer,
+            "alternating.coalition": coalition[:, k] > 0 if coalition is not None else np.zeros(shape, bool),
+            "alternating.fallback": is_proposer & (fallback[:, k, None] > 0 if fallback is not None else False),
+        }
+        for d in track.dims:
+            columns[f"alternating.proposal.{scenario.dimension_ids[d]}"] = np.where(
+                is_proposer, state.draft[:, d, None], np.nan)
+        passed = state.agreed_round[:, k] == state.round
+        columns["alternating.passed"] = np.broadcast_to(passed[:, None], shape)
+        return columns
+
     @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims = track.index, track.dims
         live = state.open[:, k]
         members = state.participating[:, k, :]
+        for name, shape in (("proposer", members.shape[:1]), ("fallback", members.shape[:1]),
+                            ("coalition", members.shape)):
+            if f"alternating.{name}" not in state.extra:
+                state.extra[f"alternating.{name}"] = np.full((shape[0], state.open.shape[1]) + shape[1:], np.nan)
+        proposed = state.extra["alternating.proposer"]
+        fell_back = state.extra["alternating.fallback"]
+        chosen = state.extra["alternating.coalition"]
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         weights = utility.salience_weights(salience)
         width = scenario.width[dims]
@@ -143,4 +180,5 @@ class Alternating(Protocol):
                                           weights[r, others], 1.0 - demand[others],
                                           scenario.lower[dims], scenario.upper[dims])
             state.draft[r, dims] = position[r, proposer] if point is None else point
+            proposed[r, k], fell_back[r, k], chosen[r, k] = proposer, point is None, coalition
         answer_draft(scenario, track, state, round_, rngs)

@@ -73,6 +73,7 @@ class Bilateral(Protocol):
     agreed once ``min_signatories`` have signed; later signatories may still join
     until the deadline. The statement on each dimension is the capability-weighted
     mean pledge (:func:`umbrella_statement`); each signatory's pledge is reported.
+    Its trace (:meth:`trace`) gives every participant's pledge or offer, signed or not.
     """
 
     name = "bilateral"
@@ -82,6 +83,29 @@ class Bilateral(Protocol):
     stochastic = False
     batched = True
     decision_rules = ("opt_in",)
+
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """Each participant's pledge, signed or not, and what the counterpart makes of it.
+
+        - ``bilateral.pledge.<dim>``: a signatory's pledge; for a participant still
+          waiting, the offer it made this round at its demand (:func:`pledge_offers`);
+        - ``bilateral.counterpart_utility``: the counterpart's utility of that pledge or
+          offer (it signs when this reaches the counterpart's demand).
+        """
+        k, dims, q = track.index, track.dims, track.counterpart
+        width = scenario.width[dims]
+        position = state.position[:, :, dims]
+        weights = utility.salience_weights(state.salience[:, :, dims])
+        offers = pledge_offers(position, weights, position[:, q, :], state.demand[:, k, :], width)
+        signed = state.signed[:, k, :]
+        pledge = np.where(signed[:, :, None], state.pledge[:, :, dims], offers)
+        members = state.participating[:, k, :]
+        value = utility.utility(pledge, position[:, q:q + 1, :], weights[:, q:q + 1, :], width)
+        columns = {f"bilateral.pledge.{scenario.dimension_ids[d]}": np.where(members, pledge[:, :, column], np.nan)
+                   for column, d in enumerate(dims)}
+        columns["bilateral.counterpart_utility"] = np.where(members, value, np.nan)
+        return columns
 
     @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,

@@ -47,6 +47,8 @@ class Concession(Protocol):
     3. each participant accepts it when :math:`u_i(\\hat x(t)) \\ge a_i(t)`, its demand
        :math:`r_i + (1 - r_i)(1 - \\alpha_i(t))` (or with the logistic probability);
     4. the track closes on the candidate when its decision rule is met, or at the deadline.
+
+    Its trace (:meth:`trace`) gives each actor's :math:`\\alpha_i(t)` and stated offer.
     """
 
     name = "concession"
@@ -56,6 +58,23 @@ class Concession(Protocol):
     stochastic = False
     batched = True
     decision_rules = decision.COLLECTIVE_RULES
+
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """Each actor's concession this round.
+
+        - ``concession.alpha``: Faratin's :math:`\\alpha_i(t)`, the share of the way from its
+          ideal to the last compromise it offers (its demand is :math:`r_i + (1 - r_i)(1 - \\alpha_i(t))`);
+        - ``concession.offer.<dim>``: its stated offer :math:`y_i(t)`.
+        """
+        k, shape = track.index, state.capability.shape
+        fraction = concession.concession_fraction(state.round, track.deadline, scenario.tactic)
+        offer = state.extra.get("concession.offer")
+        columns = {"concession.alpha": np.broadcast_to(fraction, shape).astype(float)}
+        for d in track.dims:
+            columns[f"concession.offer.{scenario.dimension_ids[d]}"] = (
+                offer[:, k, :, d] if offer is not None else np.full(shape, np.nan))
+        return columns
 
     @staticmethod
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
@@ -72,6 +91,10 @@ class Concession(Protocol):
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         fraction = concession.concession_fraction(round_, track.deadline, scenario.tactic)
         stated = offers(position, state.draft[:, dims], fraction)
+        if "concession.offer" not in state.extra:
+            state.extra["concession.offer"] = np.full(state.participating.shape + (state.draft.shape[1],), np.nan)
+        kept = state.extra["concession.offer"][:, k]
+        kept[:, :, dims] = np.where(live[:, None, None], stated, kept[:, :, dims])
         candidate = compromise(stated, salience, state.capability, members)
         state.draft[:, dims] = np.where(live[:, None], candidate, state.draft[:, dims])
         answer_draft(scenario, track, state, round_, rngs)

@@ -87,6 +87,9 @@ class Mediated(Protocol):
     before each round (see :func:`sim.dynamics.advance`). Agreement near the deadline is
     not scripted: it comes from Boulware demands falling late while the draft
     converges on what the objectors can live with.
+
+    Its trace (:meth:`trace`) gives each objector's weight in the broker's next
+    revision and its share of the pull on each dimension.
     """
 
     name = "mediated"
@@ -97,6 +100,34 @@ class Mediated(Protocol):
     stochastic = False
     batched = True
     decision_rules = decision.COLLECTIVE_RULES
+
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """Each actor's pull on the broker's next revision, from its answer to this round's draft.
+
+        - ``mediated.weight``: :math:`c_i \\max(a_i - u_i, 0)` if it objects, else 0
+          (what :func:`revise_draft` weighs it by, before salience);
+        - ``mediated.pull.<dim>``: its share of the revision's target on the dimension,
+          :math:`W_{id} / \\sum_j W_{jd}` (NaN where nobody objects with weight).
+
+        Both are NaN once the track has closed (no revision follows). The next
+        round's revision uses the saliences after that round's events, so an event
+        shifting a salience changes the pull from what is shown here.
+        """
+        k, dims = track.index, track.dims
+        members = state.participating[:, k, :]
+        objectors = members & ~state.accepts[:, k, :]
+        gap = np.maximum(np.nan_to_num(state.demand[:, k, :] - state.utility[:, k, :], nan=0.0), 0.0)
+        weight = np.where(objectors, state.capability * gap, 0.0)
+        pulls = weight[:, :, None] * state.salience[:, :, dims]
+        total = pulls.sum(axis=1, keepdims=True)
+        share = np.divide(pulls, total, out=np.full_like(pulls, np.nan), where=total > 0)
+        live = state.open[:, k, None]
+        columns = {"mediated.weight": np.where(live & members, weight, np.nan)}
+        for column, d in enumerate(dims):
+            columns[f"mediated.pull.{scenario.dimension_ids[d]}"] = np.where(live & members, share[:, :, column],
+                                                                             np.nan)
+        return columns
 
     @staticmethod
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:

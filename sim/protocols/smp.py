@@ -41,8 +41,12 @@ class SpatialModelOfPolitics(Protocol):
     turn's total move falls below ``min_delta_ratio`` (2%) of the first turn's. Its
     statement is the forecast: the position most likely to win the final election.
     Per round, the inferred risk attitudes and each actor's winning probability are
-    recorded (``state.extra["smp.risk"]``, ``["smp.win_probability"]``, (R, K, A)).
+    recorded (``state.extra["smp.risk"]``, ``["smp.win_probability"]``, (R, K, A)),
+    with the challenges and bargains KTAB's log reports (:meth:`trace`).
     Blocs and events move positions between turns, as in every protocol.
+
+    Deterministic unless the track sets ``StateTransitions = "Stochastic"``: then
+    each actor draws its bargain from the run's generator (:meth:`is_stochastic`).
     """
 
     name = "smp"
@@ -59,6 +63,57 @@ class SpatialModelOfPolitics(Protocol):
     option_choices = dict(SMPParameters.CHOICES)
 
     @classmethod
+    def is_stochastic(cls, track: TrackInfo) -> bool:
+        """Random only with KTAB's ``StateTransitions = "Stochastic"`` (bargains drawn, not the most probable)."""
+        return str(cls.option(track, "StateTransitions")) == "Stochastic"
+
+    @classmethod
+    def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
+        """What KTAB's log reports per actor for the turn just played (positions on the scenario's scale).
+
+        - ``smp.risk``: inferred risk attitude R_i in [-1, 1] (KTAB's "Inferred risk attitudes");
+        - ``smp.win_probability``: probability that its position wins the probabilistic
+          Condorcet election of the state the turn started from;
+        - ``smp.challenge``: the actor it challenged ("" if no challenge was worth making),
+          ``smp.challenge_probability`` its estimate that it prevails, ``smp.challenge_gain``
+          its expected gain (KTAB's "Est by i of prob p that [i> j], with expected gain");
+        - ``smp.bargain``: the bargain it adopted as ``"initiator:target"`` (its own id twice
+          when it kept its position), ``smp.bargain_probability`` that bargain's probability
+          in its election among the bargains involving it;
+        - ``smp.adopted.<dim>``: the position it adopted (where the next turn starts).
+        """
+        k = track.index
+        shape = (state.replicates, len(scenario.actor_ids))
+        ids = np.array(scenario.actor_ids, dtype=object)
+
+        def stored(name: str) -> np.ndarray:
+            values = state.extra.get(name)
+            return values[:, k] if values is not None else np.full(shape, np.nan)
+
+        def named(index: np.ndarray) -> np.ndarray:
+            text = np.full(shape, "", dtype=object)
+            known = ~np.isnan(index)
+            text[known] = ids[index[known].astype(int)]
+            return text
+
+        initiator, target = named(stored("smp.bargain_initiator")), named(stored("smp.bargain_target"))
+        bargain = np.where(initiator != "", initiator + ":" + target, "")
+        columns = {
+            "smp.risk": stored("smp.risk"),
+            "smp.win_probability": stored("smp.win_probability"),
+            "smp.challenge": named(stored("smp.challenge")),
+            "smp.challenge_probability": stored("smp.challenge_probability"),
+            "smp.challenge_gain": stored("smp.challenge_gain"),
+            "smp.bargain": bargain,
+            "smp.bargain_probability": stored("smp.bargain_probability"),
+        }
+        adopted = state.extra.get("smp.adopted")
+        for d in track.dims:
+            columns[f"smp.adopted.{scenario.dimension_ids[d]}"] = (
+                adopted[:, k, :, d] if adopted is not None else np.full(shape, np.nan))
+        return columns
+
+    @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims = track.index, track.dims
@@ -66,6 +121,10 @@ class SpatialModelOfPolitics(Protocol):
         first_move = extra(state, "smp.first_move", shape[:2])
         risk = extra(state, "smp.risk", shape)
         win = extra(state, "smp.win_probability", shape)
+        challenge = {name: extra(state, f"smp.{name}", shape) for name in (
+            "challenge", "challenge_probability", "challenge_gain", "bargain_initiator", "bargain_target",
+            "bargain_probability")}
+        adopted = extra(state, "smp.adopted", shape + (state.position.shape[2],))
         ratio = float(cls.option(track, "min_delta_ratio"))
         params = SMPParameters(**{name: str(cls.option(track, name)) for name in SMPParameters.CHOICES})
         for r in np.flatnonzero(state.open[:, k]):
@@ -76,7 +135,19 @@ class SpatialModelOfPolitics(Protocol):
             record, new = smp_turn(position, salience, capability, round_ - 1, params, rngs[r])
             risk[r, k, members] = record.risk
             win[r, k, members] = record.win_probability
+            for name in ("challenge", "challenge_probability", "challenge_gain"):
+                challenge[name][r, k, members] = np.nan
+            for made in record.challenges:
+                at = members[made.initiator]
+                challenge["challenge"][r, k, at] = members[made.target]
+                challenge["challenge_probability"][r, k, at] = made.probability
+                challenge["challenge_gain"][r, k, at] = made.gain
+            pairs = np.array(record.adopted, dtype=int).reshape(-1, 2)
+            challenge["bargain_initiator"][r, k, members] = members[pairs[:, 0]]
+            challenge["bargain_target"][r, k, members] = members[pairs[:, 1]]
+            challenge["bargain_probability"][r, k, members] = record.chosen_probability
             state.position[r][np.ix_(members, dims)] = from_unit(scenario, track, new)
+            adopted[r, k][np.ix_(members, dims)] = state.position[r][np.ix_(members, dims)]
             moved = state_distance(position, new)
             if round_ == 1:
                 first_move[r, k] = moved + 1e-4
