@@ -136,12 +136,10 @@ class BDMRound:
     round: int
     position: np.ndarray
     """Positions before the round."""
+    weight: np.ndarray
+    """Vote weights c_i s_i."""
     risk: np.ndarray
     """Risk exponents r_i found this round."""
-    median: np.ndarray
-    """(R,) the weighted median before the round."""
-    mean: np.ndarray
-    """(R,) the weighted mean before the round."""
     probability: np.ndarray
     """``[r, i, j]``: P_ij with the round's risk exponents."""
     expected_utility: np.ndarray
@@ -153,6 +151,16 @@ class BDMRound:
     new_position: np.ndarray
     """Positions after the round."""
 
+    @property
+    def median(self) -> np.ndarray:
+        """(R,) the weighted median before the round."""
+        return weighted_median(self.position, self.weight)
+
+    @property
+    def mean(self) -> np.ndarray:
+        """(R,) the weighted mean before the round."""
+        return weighted_mean(self.position, self.weight)
+
 
 def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """The position with at most half the weight strictly on either side (the lower on an exact tie).
@@ -161,13 +169,15 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     single-peaked preferences this is the Condorcet winner under weighted majority.
     """
     position = np.asarray(position, dtype=float)
-    weight = np.broadcast_to(np.asarray(weight, dtype=float), position.shape)
-    order = np.argsort(position, axis=-1, kind="stable")
-    ordered = np.take_along_axis(position, order, axis=-1)
-    cumulative = np.cumsum(np.take_along_axis(weight, order, axis=-1), axis=-1)
-    half = cumulative[..., -1:] / 2.0 - 1e-12 * np.maximum(cumulative[..., -1:], 1.0)
-    index = np.minimum((cumulative < half).sum(axis=-1, keepdims=True), position.shape[-1] - 1)
-    result = np.take_along_axis(ordered, index, axis=-1)[..., 0]
+    shape = position.shape
+    flat = position.reshape(-1, shape[-1])
+    weight = np.broadcast_to(np.asarray(weight, dtype=float), shape).reshape(flat.shape)
+    rows = np.arange(flat.shape[0])[:, None]
+    order = np.argsort(flat, axis=-1, kind="stable")
+    cumulative = np.cumsum(weight[rows, order], axis=-1)
+    half = cumulative[:, -1:] / 2.0 - 1e-12 * np.maximum(cumulative[:, -1:], 1.0)
+    index = np.minimum((cumulative < half).sum(axis=-1), shape[-1] - 1)
+    result = flat[rows[:, 0], order[rows[:, 0], index]].reshape(shape[:-1])
     return float(result) if result.ndim == 0 else result
 
 
@@ -316,8 +326,7 @@ def bdm_round(position: np.ndarray, capability: np.ndarray, salience: np.ndarray
         by_target = expected_utility(position, salience, weight, probability, risk[:, None, :], width, reading)
         other = np.swapaxes(by_target, 1, 2)
     new, taken_from, taken_kind = _offers(position, own, other, reading)
-    return BDMRound(round_, position.copy(), risk, weighted_median(position, weight), weighted_mean(position, weight),
-                    probability, by_challenger, taken_from, taken_kind, new)
+    return BDMRound(round_, position.copy(), weight, risk, probability, by_challenger, taken_from, taken_kind, new)
 
 
 def bdm_run(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, width: np.ndarray | float, *,

@@ -110,7 +110,10 @@ class ExpectedUtility(Protocol):
         membership = state.participating[open_now, k]
         largest_move = np.zeros(len(open_now))
         # Replicates with the same participants are one batch (all of them, unless join/leave events differ).
-        patterns, group = np.unique(membership, axis=0, return_inverse=True)
+        if (membership == membership[:1]).all():
+            patterns, group = membership[:1], np.zeros(len(open_now), dtype=int)
+        else:
+            patterns, group = np.unique(membership, axis=0, return_inverse=True)
         for g, pattern in enumerate(patterns):
             rows = open_now[group == g]
             members = np.flatnonzero(pattern)
