@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.baselines import baselines, nash_bargaining, weighted_medians
+from sim.kernel import utility
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS, actor, build, scenario_data
 
@@ -30,41 +31,59 @@ def test_weighted_median_is_the_condorcet_winner_in_one_dimension():
     assert weighted_medians(position, np.ones((5, 1)), np.array([5.0, 1, 1, 1, 1]))[0] == 0.0
 
 
-def test_nash_solution_for_two_symmetric_quadratic_utilities_lies_halfway():
-    def utilities(x):
-        return np.array([1 - ((x[0] - 20) / 100) ** 2, 1 - ((x[0] - 80) / 100) ** 2])
+def _nash(position, salience, status_quo, weights, lower=0.0, upper=100.0):
+    """nash_bargaining with the engine's salience weights and a common range."""
+    position = np.asarray(position, dtype=float)
+    dims = position.shape[1]
+    weights_ = utility.salience_weights(np.asarray(salience, dtype=float)[None])[0]
+    low, high = np.full(dims, float(lower)), np.full(dims, float(upper))
+    return nash_bargaining(position, weights_, high - low, np.asarray(status_quo, dtype=float),
+                           np.asarray(weights, dtype=float), low, high)
 
-    point = nash_bargaining(utilities, np.array([0.0, 0.0]), np.array([1.0, 1.0]), np.array([0.0]),
-                            np.array([100.0]), np.array([30.0]))
-    assert point[0] == pytest.approx(50.0, abs=1e-4)
+
+def test_nash_solution_for_two_symmetric_actors_lies_halfway():
+    """Actors at (20, 0) and (80, 0), equal saliences, status quo (50, 100).
+
+    Both gain by lowering x_2, so x_2 = 0. For 20 <= x_1 <= 80 the sum of the two gains is constant, so the
+    product is largest where they are equal: x_1 = 50 (outside [20, 80] both gains fall).
+    """
+    point = _nash([[20, 0], [80, 0]], np.ones((2, 2)), [50, 100], [1.0, 1.0])
+    assert point == pytest.approx([50.0, 0.0], abs=1e-9)
 
 
 def test_nash_solution_leans_toward_the_heavier_bargainer():
-    def utilities(x):
-        return np.array([1 - ((x[0] - 20) / 100) ** 2, 1 - ((x[0] - 80) / 100) ** 2])
-
-    point = nash_bargaining(utilities, np.zeros(2), np.array([3.0, 1.0]), np.zeros(1), np.full(1, 100.0),
-                            np.array([50.0]))
-    assert point[0] < 50
+    """Same actors, weights 3:1. On 20 <= x_1 <= 80, g_1 = 0.65 - (x_1 - 20)/200 and g_2 = 0.65 - (80 - x_1)/200;
+    the stationarity condition 3/g_1 = 1/g_2 gives x_1 = 0, outside the piece, so the optimum is the kink x_1 = 20:
+    the heavier bargainer gets its own position."""
+    point = _nash([[20, 0], [80, 0]], np.ones((2, 2)), [50, 100], [3.0, 1.0])
+    assert point[0] == 20.0 and point[1] == 0.0
 
 
 def test_no_nash_solution_when_the_status_quo_cannot_be_improved_for_all():
-    def utilities(x):
-        return np.array([1 - abs(x[0] - 0) / 100, 1 - abs(x[0] - 100) / 100])
-
-    assert nash_bargaining(utilities, utilities(np.array([0.0])) + np.array([0.0, 0.5]), np.ones(2),
-                           np.zeros(1), np.full(1, 100.0), np.array([50.0])) is None
+    assert _nash([[0], [100]], np.ones((2, 1)), [30], np.ones(2)) is None  # between them: Pareto optimal already
+    assert _nash([[20], [80]], np.ones((2, 1)), [20], np.ones(2)) is None  # the first actor has its ideal point
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.floats(0, 40), st.floats(60, 100))
-def test_nash_point_is_individually_rational(low, high):
-    def utilities(x):
-        return np.array([1 - abs(x[0] - low) / 100, 1 - abs(x[0] - high) / 100])
+@given(st.floats(0, 40), st.floats(60, 100), st.floats(0, 100))
+def test_nash_point_is_individually_rational(low, high, status_quo):
+    point = _nash([[low], [high]], np.ones((2, 1)), [status_quo], np.ones(2))
+    if low <= status_quo <= high:
+        assert point is None  # every move hurts one of them
+    elif min(abs(status_quo - low), abs(status_quo - high)) > 1e-6:  # else the best common gain may be below tol
+        ideal = np.array([low, high])
+        assert point is not None and np.all(np.abs(point[0] - ideal) < np.abs(status_quo - ideal))
 
-    status_quo = utilities(np.array([50.0])) - 0.1
-    point = nash_bargaining(utilities, status_quo, np.ones(2), np.zeros(1), np.full(1, 100.0), np.array([50.0]))
-    assert point is not None and np.all(utilities(point) > status_quo)
+
+def test_nash_baseline_of_a_scenario_uses_capability_and_the_status_quo():
+    """One dimension, actors at 20 and 80 with capability 1 and 3, status quo at the lower bound: on [20, 80]
+    the gains are (40 - x)/100 and x/100, and 1/(40 - x) = 3/x gives x = 30 (see test_nash_exact)."""
+    scenario = build(scenario_data([
+        actor("a", {"d": 20}, capability=1.0),
+        actor("b", {"d": 80}, capability=3.0),
+    ]))
+    table = baselines(scenario).set_index("baseline")["value"]
+    assert table["nash"] == pytest.approx(30.0, abs=1e-9)
 
 
 def test_vilnius_baselines_table():
