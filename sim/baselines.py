@@ -257,8 +257,9 @@ def baselines(scenario: Scenario) -> pd.DataFrame:
         width = scenario.width[dims]
         middle = compromise(position[None], salience[None], capability[None], np.ones((1, len(capability)), bool))[0]
         status_quo = scenario.status_quo[dims]
-        nash = nash_bargaining(position, weights, width, status_quo, capability, scenario.lower[dims],
-                               scenario.upper[dims])
+        # Without a declared status quo (a forecast read from a CSV) there is no disagreement point.
+        nash = None if np.isnan(status_quo).any() else nash_bargaining(
+            position, weights, width, status_quo, capability, scenario.lower[dims], scenario.upper[dims])
         values = {
             "compromise": middle,
             "weighted_median": weighted_medians(position, salience, capability),

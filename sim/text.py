@@ -254,9 +254,12 @@ def format_baselines(table) -> str:
     lines = ["Baselines (closed form, declared inputs):"]
     for (track, dimension), rows in table.groupby(["track", "dimension"], sort=False):
         lines.append(f"  {track} / {dimension}")
+        status_quo = rows.loc[rows["baseline"] == "status_quo", "value"]
+        declared = not (len(status_quo) and status_quo.isna().all())
         for row in rows.itertuples():
             value = f"{row.value:7.1f}" if row.value == row.value else "      -"
-            wording = f'  "{row.wording}"' if row.wording else "  (no point every actor prefers to the status quo)"
+            why = "(no point every actor prefers to the status quo)" if declared else "(no status quo declared)"
+            wording = f'  "{row.wording}"' if row.wording else f"  {why}"
             lines.append(f"    {row.baseline:<16}{value}{wording}")
     return "\n".join(lines) + "\n"
 

@@ -70,25 +70,32 @@ def _wrap(text: str, width: int) -> str:
 
 
 def statement_distribution(results: Results, dimension: str) -> Figure:
-    """Histogram and KDE of the agreed statement on a dimension, with ideal points, baselines and wording bands."""
+    """Histogram and KDE of the agreed statement on a dimension, with ideal points, baselines and wording bands.
+
+    On a forecast track it is the model's forecast in every run, settled or not.
+    """
     values, no_agreement = numbers.statement_values(results, dimension)
     scenario = results.scenario
     d = scenario.dimension_index[dimension]
     low, high = scenario.lower[d], scenario.upper[d]
     name = scenario.dimensions[d].name or dimension
     track_kind = next(t.rule_kind for t in scenario.tracks if d in t.dims)
-    title = (f"Umbrella commitment on {name} (signatories' capability-weighted mean pledge)"
-             if track_kind == "opt_in" else f"Agreed statement on {name}")
+    forecast = track_kind == "forecast"
+    title = {"opt_in": f"Umbrella commitment on {name} (signatories' capability-weighted mean pledge)",
+             "forecast": f"Forecast on {name} (the model's, at its last round, settled or not)"}.get(
+        track_kind, f"Agreed statement on {name}")
     figure, (ax,) = _figure(results, title)
     _shade_wording(ax, results, dimension)
     if len(values):
         ax.hist(values, bins=np.linspace(low, high, 41), density=True, color=PALETTE[0], alpha=0.55,
-                edgecolor="white", label="agreed statement (histogram)", zorder=2)
+                edgecolor="white", label="forecast (histogram)" if forecast else "agreed statement (histogram)",
+                zorder=2)
         if values.nunique() > 1:
             grid = np.linspace(low, high, 400)
             ax.plot(grid, gaussian_kde(values)(grid), color=PALETTE[0], lw=2, label="density (KDE)", zorder=3)
         else:
-            ax.axvline(values.iloc[0], color=PALETTE[0], lw=2, label="every agreement", zorder=3)
+            ax.axvline(values.iloc[0], color=PALETTE[0], lw=2, label="every run" if forecast else "every agreement",
+                       zorder=3)
     track = next(t for t in scenario.tracks if d in t.dims)
     members = np.flatnonzero(possible_members(scenario, track) | (np.arange(len(scenario.actor_ids)) == track.counterpart))
     at: dict[float, list[str]] = {}
@@ -109,8 +116,15 @@ def statement_distribution(results: Results, dimension: str) -> Figure:
     ax.set_xlim(low, high)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.45)  # headroom for the wording bands' text
     ax.set_xlabel(_dimension_label(results, dimension))
-    ax.set_ylabel("density of runs that agreed")
-    ax.text(0.01, 0.80, f"no agreement in {100 * no_agreement:.1f}% of runs\nn = {len(values):,} agreed runs",
+    if forecast:
+        track = next(t for t in scenario.tracks if d in t.dims)
+        settled = results.table([f"{track.id}.agreed"])[f"{track.id}.agreed"].mean()
+        ax.set_ylabel("density of runs")
+        note = f"settled in {100 * settled:.1f}% of runs\nn = {len(values):,} runs"
+    else:
+        ax.set_ylabel("density of runs that agreed")
+        note = f"no agreement in {100 * no_agreement:.1f}% of runs\nn = {len(values):,} agreed runs"
+    ax.text(0.01, 0.80, note,
             transform=ax.transAxes, fontsize=8, va="top", bbox={"facecolor": "white", "alpha": 0.85, "lw": 0.5})
     ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.80), fontsize=7, framealpha=0.9)
     return figure

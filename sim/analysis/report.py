@@ -69,11 +69,13 @@ def _key_numbers(results: Results) -> str:
             values, _ = numbers.statement_values(results, dim)
             if len(values):
                 q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
-                statement = f"{q50:.1f} (90% of agreements between {q05:.1f} and {q95:.1f})"
+                among = "runs' forecasts" if track.rule_kind == "forecast" else "agreements"
+                statement = f"{q50:.1f} (90% of {among} between {q05:.1f} and {q95:.1f})"
                 wording = scenario.wording(dim, q50)
             else:
                 statement, wording = "never agreed", ""
-            rows.append(f"<tr><td>{html.escape(track.id)}</td><td>{100 * track_agreed / count:.1f}% "
+            settled = " settled" if track.rule_kind == "forecast" else ""
+            rows.append(f"<tr><td>{html.escape(track.id)}</td><td>{100 * track_agreed / count:.1f}%{settled} "
                         f"({100 * t_low:.1f} to {100 * t_high:.1f})</td><td>{html.escape(dim)}</td>"
                         f"<td>{statement}</td><td>{html.escape(wording)}</td></tr>")
     parts.append("<table><tr><th>track</th><th>agreed (95% interval)</th><th>dimension</th>"
