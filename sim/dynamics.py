@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kernel.blocs import pull_toward_blocs
-from sim.kernel.events import apply_event
+from sim.kernel.events import apply_event, fire_conditional_events
 from sim.kernel.state import NegotiationState
 from sim.protocols import registry
 from sim.protocols.forecasting import record_forecast
+from sim.protocols.package import play_package
 from sim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     1. from round 2 on, bloc members move toward their bloc's position
        (:func:`~sim.kernel.blocs.pull_toward_blocs`), in replicates still negotiating;
     2. in round 1, each track's protocol puts its first text on the table;
-    3. each track still open in some replicate plays its protocol's round;
+    3. each track still open in some replicate plays its protocol's round (the tracks of a
+       package play one package round, :func:`~sim.protocols.package.play_package`);
     4. a forecast track records the round's forecasts (:func:`~sim.protocols.forecasting.record_forecast`;
        round 0, before round 1, too).
 
@@ -55,7 +57,11 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
             if track.rule_kind == "forecast":
                 everyone = np.arange(state.replicates)
                 record_forecast(scenario, track, state, 0, everyone, np.full((len(everyone), len(track.dims)), np.nan))
-        if state.open[:, track.index].any():
+        if track.package >= 0:
+            package = scenario.packages[track.package]
+            if track.index == package.tracks[0] and state.open[:, track.index].any():
+                play_package(scenario, package, state, round_, rngs)  # all member tracks at once
+        elif state.open[:, track.index].any():
             protocol.play_round(scenario, track, state, round_, rngs)
             if track.rule_kind == "forecast":
                 played = np.flatnonzero(was_open[:, track.index])
@@ -76,16 +82,19 @@ def rounds(scenario: Scenario, state: NegotiationState, rngs: Sequence[np.random
 
     Events scheduled for a round are applied just before it, to the replicates
     still negotiating, as the Mesa model does (a finished run fires no more
-    events). ``rngs`` holds one generator per replicate; ``trace`` is passed to :func:`advance`.
+    events); then the conditional events whose conditions now hold
+    (:func:`~sim.kernel.events.fire_conditional_events`). ``rngs`` holds one generator per replicate; ``trace`` is passed to :func:`advance`.
     """
     by_round: dict[int, list] = {}
     for event in scenario.events:
-        by_round.setdefault(event.round, []).append(event)
+        if event.round is not None:
+            by_round.setdefault(event.round, []).append(event)
     round_ = state.round
     while not (round_ > 0 and finished(scenario, state)):
         round_ += 1
         active = state.open.any(axis=1) if round_ > 1 else None
         for event in by_round.get(round_, []):
             apply_event(scenario, state, event, active)
+        fire_conditional_events(scenario, state, active)
         advance(scenario, state, round_, rngs, trace)
         yield state

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
+import numpy as np
 
 from sim.agents import ActorAgent, BrokerAgent
 from sim.dynamics import advance, finished
-from sim.kernel.events import apply_event, describe_event
+from sim.kernel.events import apply_event, describe_event, fire_conditional_events
 from sim.kernel.state import initial_state
 from sim.kernel.uncertainty import sample_positions
 from sim.outcome import RunOutcome, outcomes_from_state
@@ -78,7 +79,7 @@ class NegotiationModel(mesa.Model):
         self.event_log: list[str] = []
         self.actor_agents = [ActorAgent(self, i) for i in range(len(case.actor_ids))]
         self.broker = BrokerAgent(self)
-        self._scheduled = [_ScheduledEvent(self, event) for event in case.events]
+        self._scheduled = [_ScheduledEvent(self, event) for event in case.events if event.round is not None]
         for scheduled in self._scheduled:
             self.schedule_event(scheduled.fire, at=scheduled.event.round - 0.5)
         self.collect = collect
@@ -108,7 +109,10 @@ class NegotiationModel(mesa.Model):
         return reporters
 
     def step(self) -> None:
-        """Play one round of every open track."""
+        """Play one round of every open track (after firing the conditional events that now hold)."""
+        active = self.state.open.any(axis=1) if self.steps > 1 else None
+        fired = fire_conditional_events(self.case, self.state, active)
+        self.event_log.extend(describe_event(self.case.events[e], self.steps) for e in np.flatnonzero(fired[0]))
         advance(self.case, self.state, self.steps, [self.rng], self.tracer)
         if self.datacollector is not None:
             self.datacollector.collect(self)

@@ -62,7 +62,7 @@ def describe_scenario(scenario: Scenario, source: str) -> str:
         lines.append(f"  {_header(scenario, track)}")
         lines.append(f"    dimensions: {dims}; participants ({len(members)}): {', '.join(members)}")
     lines.append(f"Events ({len(scenario.events)}):" if scenario.events else "Events: none")
-    lines.extend(f"  {describe_event(e)}" for e in sorted(scenario.events, key=lambda e: e.round))
+    lines.extend(f"  {describe_event(e)}" for e in sorted(scenario.events, key=lambda e: (e.round is None, e.round or 0)))
     return "\n".join(lines)
 
 

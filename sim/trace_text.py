@@ -169,7 +169,8 @@ def format_trace(scenario: Scenario, trace: Any, run_id: int | None = None) -> s
         by_round.setdefault(int(record["round"]), []).append(record)
     events: dict[int, list[str]] = {}
     for event in scenario.events:
-        events.setdefault(event.round, []).append(describe_event(event).split(": ", 1)[1])
+        if event.round is not None:  # conditional events fire at different rounds in different runs
+            events.setdefault(event.round, []).append(describe_event(event).split(": ", 1)[1])
     played = len(by_round)
     lines = [f"Trace of {scenario.name}, run {run_id}: {played} round{'s' if played != 1 else ''} "
              "(positions as each round began; the draft as it ended)"]

@@ -176,7 +176,7 @@ def time_to_agreement(results: Results) -> Figure:
     for deadline, tracks in deadlines.items():
         ax.axvline(deadline, color="black", ls=":", lw=1)
         ax.text(deadline, 0.5, f"deadline: {', '.join(tracks)} ", rotation=90, fontsize=7, va="center", ha="right")
-    for event in results.scenario.events:
+    for event in (e for e in results.scenario.events if e.round is not None):
         ax.axvline(event.round, color="#999999", lw=0.8, ls="--")
         ax.text(event.round, 0.02, _wrap(describe_event(event), 40) + " ", fontsize=6.5, va="bottom", ha="right",
                 rotation=90, color="#555555")
@@ -231,7 +231,7 @@ def trajectories(results: Results, track_id: str) -> Figure:
         ax.fill_between(bands["round"], bands["q25"], bands["q75"], color=PALETTE[0], alpha=0.35, lw=0,
                         label="50% of runs")
         ax.plot(bands["round"], bands["median"], color=PALETTE[0], lw=2, marker="o", markersize=3, label="median")
-        for event in scenario.events:
+        for event in (e for e in scenario.events if e.round is not None):
             ax.axvline(event.round, color="#777777", ls="--", lw=0.9)
             ax.text(event.round, 0.02, f" {_wrap(describe_event(event), 34)}", rotation=90, fontsize=6.5,
                     va="bottom", transform=ax.get_xaxis_transform(), color="#444444")

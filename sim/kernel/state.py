@@ -38,6 +38,8 @@ class NegotiationState:
         The round a track closed, agreed or not; 0 while it is open.
     signed : array (R, K, A) of bool
         Signatories of opt-in tracks.
+    reservation_utility : array (R, K, A)
+        Each actor's reservation utility on each track (moved by events).
     pledge : array (R, A, D)
         Each signatory's pledge on opt-in dimensions (NaN where none).
     round : int
@@ -60,6 +62,7 @@ class NegotiationState:
     closed_round: np.ndarray
     signed: np.ndarray
     pledge: np.ndarray
+    reservation_utility: np.ndarray
     round: int = 0
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -107,4 +110,5 @@ def initial_state(scenario: Scenario, position: np.ndarray | None = None) -> Neg
         closed_round=np.zeros((replicates, tracks), dtype=int),
         signed=np.zeros((replicates, tracks, actors), dtype=bool),
         pledge=np.full((replicates, actors, dims), np.nan),
+        reservation_utility=np.broadcast_to(scenario.reservation_utility, (replicates, tracks, actors)).copy(),
     )

@@ -165,7 +165,7 @@ class Alternating(Protocol):
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         weights = utility.salience_weights(salience)
         width = scenario.width[dims]
-        demand = demands(scenario, track, round_)
+        demand = demands(scenario, track, state, round_)
         recognition = draws.uniforms(rngs, (), live)
         for r in np.flatnonzero(live):
             candidates = np.flatnonzero(members[r])
@@ -177,7 +177,7 @@ class Alternating(Protocol):
                                            track.rule_kind, track.rule_by, track.threshold)
             others = np.flatnonzero(coalition & (np.arange(len(coalition)) != proposer))
             point = best_acceptable_point(position[r, proposer], weights[r, proposer], position[r, others],
-                                          weights[r, others], 1.0 - demand[others],
+                                          weights[r, others], 1.0 - demand[r, others],
                                           scenario.lower[dims], scenario.upper[dims])
             state.draft[r, dims] = position[r, proposer] if point is None else point
             proposed[r, k], fell_back[r, k], chosen[r, k] = proposer, point is None, coalition

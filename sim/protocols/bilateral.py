@@ -115,8 +115,7 @@ class Bilateral(Protocol):
         width = scenario.width[dims]
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         weights = utility.salience_weights(salience)
-        demand = concession.demand(round_, track.deadline, scenario.tactic,
-                                    scenario.reservation_utility[track.index])
+        demand = concession.demand(round_, track.deadline, scenario.tactic, state.reservation_utility[:, track.index])
         demand = np.broadcast_to(demand, state.capability.shape)
         offers = pledge_offers(position, weights, position[:, q, :], demand, width)
         own_value = utility.utility(offers, position, weights, width)

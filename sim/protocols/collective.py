@@ -13,9 +13,9 @@ from sim.scenario.scenario import Scenario, TrackInfo
 __all__ = ["answer_draft", "demands"]
 
 
-def demands(scenario: Scenario, track: TrackInfo, round_: int) -> np.ndarray:
-    """Every actor's demand on this track at this round: array (A,)."""
-    return concession.demand(round_, track.deadline, scenario.tactic, scenario.reservation_utility[track.index])
+def demands(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int) -> np.ndarray:
+    """Every actor's demand on this track at this round: array (R, A)."""
+    return concession.demand(round_, track.deadline, scenario.tactic, state.reservation_utility[:, track.index])
 
 
 def answer_draft(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
@@ -34,7 +34,7 @@ def answer_draft(scenario: Scenario, track: TrackInfo, state: NegotiationState, 
     salience = state.salience[:, :, dims]
     value = utility.utility(state.draft[:, dims], state.position[:, :, dims], utility.salience_weights(salience),
                             scenario.width[dims])
-    demand = np.broadcast_to(demands(scenario, track, round_), value.shape)
+    demand = np.broadcast_to(demands(scenario, track, state, round_), value.shape)
     rule = scenario.spec.acceptance
     noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None
     answers = acceptance.accepts(value, demand, rule.rule, rule.temperature, noise) & members

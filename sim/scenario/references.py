@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from sim.kernel.decision import COLLECTIVE_RULES
 from sim.protocols import registry
+from sim.scenario import conditions
 from sim.scenario.spec import Membership, OptIn, ScenarioSpec, Shift
 
 Problem = tuple[str, str]
@@ -18,7 +20,7 @@ Problem = tuple[str, str]
 def check_references(spec: ScenarioSpec) -> list[Problem]:
     """Return every cross-reference problem in ``spec`` (empty when it is consistent)."""
     problems: list[Problem] = []
-    for check in (_unique_ids, _actors, _tracks, _events):
+    for check in (_unique_ids, _actors, _tracks, _events, _packages):
         problems.extend(check(spec))
     return problems
 
@@ -190,10 +192,20 @@ def _events(spec: ScenarioSpec) -> Iterator[Problem]:
     dimension_ids = set(_dimension_ranges(spec))
     track_ids = {track.id for track in spec.tracks}
     last_round = max([spec.deadline] + [t.deadline for t in spec.tracks if t.deadline is not None])
+    rules = {track.id: track.decision_rule.kind for track in spec.tracks}
     for index, event in enumerate(spec.events):
         path = f"events[{index}]"
-        if event.round > last_round:
+        if (event.round is None) == (event.when is None):
+            yield path, "give exactly one of 'round' (a fixed round) or 'when' (a condition)"
+        elif event.round is not None and event.round > last_round:
             yield f"{path}.round", f"must be at most the last deadline ({last_round}), got {event.round}"
+        elif event.when is not None:
+            try:
+                problems = conditions.check(conditions.parse(event.when), rules, dimension_ids)
+            except conditions.ConditionError as error:
+                problems = [str(error)]
+            for problem in problems:
+                yield f"{path}.when", problem
         named = event.actors if event.kind == "bilateral" else (event.actor,)
         for position, actor_id in enumerate(named):
             if actor_id not in actor_ids:
@@ -206,19 +218,31 @@ def _events(spec: ScenarioSpec) -> Iterator[Problem]:
                 if dimension_id not in dimension_ids:
                     yield f"{path}.dimensions[{d_index}]", f"unknown dimension '{dimension_id}'"
         elif isinstance(event, Shift):
-            yield from _shift(event, path, _dimension_ranges(spec))
+            yield from _shift(event, path, _dimension_ranges(spec), rules)
         elif isinstance(event, Membership) and event.track not in track_ids:
             yield f"{path}.track", f"unknown track '{event.track}'"
 
 
-def _shift(event: Shift, path: str, ranges: dict[str, tuple[float, float]]) -> Iterator[Problem]:
+def _shift(event: Shift, path: str, ranges: dict[str, tuple[float, float]], rules: dict[str, str]
+           ) -> Iterator[Problem]:
     """A shift names what it changes and, with ``to``, a value that attribute can take.
 
     (``by`` changes are clipped to the valid values when they apply.)
     """
     if (event.to is None) == (event.by is None):
         yield path, "give exactly one of 'to' (new value) or 'by' (change)"
-    if event.attribute == "capability":
+    if event.attribute != "reservation_utility" and event.track is not None:
+        yield f"{path}.track", f"a {event.attribute} shift has no track; remove this field"
+    if event.attribute == "reservation_utility":
+        if event.dimension is not None:
+            yield f"{path}.dimension", "a reservation utility has no dimension; name its 'track' instead"
+        if event.track is None:
+            yield f"{path}.track", "a reservation_utility shift needs the track it applies to"
+        elif event.track not in rules:
+            yield f"{path}.track", f"unknown track '{event.track}'"
+        if event.to is not None and not 0.0 <= event.to <= 1.0:
+            yield f"{path}.to", f"a reservation utility must be in [0, 1], got {event.to:g}"
+    elif event.attribute == "capability":
         if event.dimension is not None:
             yield f"{path}.dimension", "capability has no dimension; remove this field"
         if event.to is not None and event.to <= 0:
@@ -232,3 +256,39 @@ def _shift(event: Shift, path: str, ranges: dict[str, tuple[float, float]]) -> I
         if not lower <= event.to <= upper:
             where = f"the range of '{event.dimension}'" if event.attribute == "position" else "the salience bounds"
             yield f"{path}.to", f"must be in {where} [{lower:g}, {upper:g}], got {event.to:g}"
+
+
+PACKAGE_PROTOCOLS = ("mediated",)
+"""Protocols that can negotiate a track as part of a package (the broker drafts the whole package)."""
+
+
+def _packages(spec: ScenarioSpec) -> Iterator[Problem]:
+    """A package joins two or more collective tracks, each in one package, all drafted by the broker."""
+    tracks = {track.id: track for track in spec.tracks}
+    owner: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, package in enumerate(spec.packages):
+        path = f"packages[{index}]"
+        if package.id in seen or package.id in tracks:
+            yield f"{path}.id", f"'{package.id}' is already the id of a {'package' if package.id in seen else 'track'}"
+        seen.add(package.id)
+        if len(set(package.tracks)) < 2:
+            yield f"{path}.tracks", "a package joins at least two different tracks"
+        for t_index, track_id in enumerate(package.tracks):
+            where = f"{path}.tracks[{t_index}]"
+            track = tracks.get(track_id)
+            if track is None:
+                yield where, f"unknown track '{track_id}'"
+                continue
+            if track_id in owner and owner[track_id] != package.id:
+                yield where, f"'{track_id}' already belongs to package '{owner[track_id]}'"
+            owner[track_id] = package.id
+            kind = track.decision_rule.kind
+            protocol = track.protocol or registry.default_protocol_for(kind)
+            if kind not in COLLECTIVE_RULES:
+                yield where, (f"'{track_id}' decides by '{kind.replace('_', ' ')}'; a package needs collective "
+                              "rules (unanimity or a majority), where members accept or reject one text")
+            elif protocol not in PACKAGE_PROTOCOLS:
+                yield where, (f"'{track_id}' is negotiated under '{protocol}', which drafts each track on its own; "
+                              f"a package's tracks must use {' or '.join(PACKAGE_PROTOCOLS)} (the broker drafts the "
+                              "whole package)")

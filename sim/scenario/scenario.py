@@ -15,9 +15,10 @@ from functools import cached_property
 import numpy as np
 
 from sim.protocols import registry
+from sim.scenario import conditions
 from sim.scenario.spec import Actor, Dimension, OptIn, QualifiedMajority, ScenarioSpec
 
-__all__ = ["Scenario", "TrackInfo", "scenario_record"]
+__all__ = ["PackageInfo", "Scenario", "TrackInfo", "scenario_record"]
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -54,6 +55,31 @@ class TrackInfo:
     protocol: str
     deadline: int
     options: dict = field(default_factory=dict)
+    package: int = -1
+    """Index of the package the track belongs to, or -1."""
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """Tracks negotiated as one text (:class:`sim.scenario.spec.Package`) in array form.
+
+    Attributes
+    ----------
+    tracks : tuple of int
+        Indices of the member tracks.
+    dims : numpy.ndarray
+        Their dimensions, in track order.
+    deadline : int
+        The earliest member deadline: nothing is agreed after it.
+    """
+
+    index: int
+    id: str
+    name: str
+    tracks: tuple[int, ...]
+    dims: np.ndarray
+    deadline: int
+    linkage: bool
 
 
 DEFAULT_RESERVATION_UTILITY = 0.5
@@ -101,13 +127,25 @@ class Scenario:
         blocs = sorted({a.bloc for a in actors if a.bloc is not None})
         self.bloc_ids: tuple[str, ...] = tuple(blocs)
         self.bloc = _frozen(np.array([blocs.index(a.bloc) if a.bloc else -1 for a in actors], dtype=int))
-        self.tracks: tuple[TrackInfo, ...] = tuple(self._track(i) for i in range(len(spec.tracks)))
-        self.track_index = {track.id: track.index for track in self.tracks}
+        self.track_index = {track.id: index for index, track in enumerate(spec.tracks)}
+        package_of = {self.track_index[t]: p for p, package in enumerate(spec.packages) for t in package.tracks}
+        self.tracks: tuple[TrackInfo, ...] = tuple(self._track(i, package_of.get(i, -1))
+                                                   for i in range(len(spec.tracks)))
+        self.packages: tuple[PackageInfo, ...] = tuple(
+            PackageInfo(index=p, id=package.id, name=package.name or package.id,
+                        tracks=tuple(self.track_index[t] for t in package.tracks),
+                        dims=_frozen(np.concatenate([self.tracks[self.track_index[t]].dims for t in package.tracks])),
+                        deadline=min(self.tracks[self.track_index[t]].deadline for t in package.tracks),
+                        linkage=package.linkage)
+            for p, package in enumerate(spec.packages))
         self.reservation_utility = _frozen(np.array(
             [[_reservation(a, track.id) for a in actors] for track in self.tracks], dtype=float))
         """array (K, A): each actor's reservation utility on each track."""
         self.deadline = max(track.deadline for track in self.tracks)
         self.events = tuple(spec.events)
+        self.conditions = {index: conditions.parse(event.when) for index, event in enumerate(self.events)
+                           if event.when is not None}
+        """Parsed ``when`` conditions by event index (events with a fixed round have none)."""
 
     def _per_dimension(self, field: str, default: np.ndarray) -> np.ndarray:
         table = np.tile(default, (len(self.actors), 1)).astype(float)
@@ -116,7 +154,7 @@ class Scenario:
                 table[i, self.dimension_index[dimension_id]] = value
         return table
 
-    def _track(self, index: int) -> TrackInfo:
+    def _track(self, index: int, package: int = -1) -> TrackInfo:
         track = self.spec.tracks[index]
         rule = track.decision_rule
         counterpart = self.actor_index[rule.counterpart] if isinstance(rule, OptIn) else -1
@@ -139,6 +177,7 @@ class Scenario:
             protocol=track.protocol or registry.default_protocol_for(rule.kind),
             deadline=track.deadline or self.spec.deadline,
             options=dict(track.options),
+            package=package,
         )
 
     @property

@@ -25,6 +25,7 @@ __all__ = [
     "Forecast",
     "Membership",
     "OptIn",
+    "Package",
     "QualifiedMajority",
     "ScenarioSpec",
     "Shift",
@@ -202,13 +203,21 @@ class Acceptance(_Frozen):
 
 
 class Shift(_Frozen):
-    """At ``round``, set (``to``) or move (``by``) an actor's position, salience or capability."""
+    """At ``round`` (or ``when`` a condition holds), set (``to``) or move (``by``) an actor's position,
+    salience or capability, or its reservation utility on ``track``.
+
+    Every event fires at a declared ``round`` or, with ``when``, at the start of the first
+    round at which the condition holds on the state after the round before
+    (:mod:`sim.scenario.conditions`); give exactly one of the two.
+    """
 
     kind: Literal["shift"]
-    round: Rounds
+    round: Rounds | None = None
+    when: str | None = None
     actor: str
-    attribute: Literal["position", "salience", "capability"]
+    attribute: Literal["position", "salience", "capability", "reservation_utility"]
     dimension: str | None = None
+    track: str | None = None
     to: float | None = None
     by: float | None = None
     note: str = ""
@@ -219,7 +228,8 @@ class Bilateral(_Frozen):
     capability-weighted midpoint on ``dimensions`` (all dimensions both hold if omitted)."""
 
     kind: Literal["bilateral"]
-    round: Rounds
+    round: Rounds | None = None
+    when: str | None = None
     actors: tuple[str, str]
     strength: OpenUnitInterval = 0.5
     dimensions: list[str] | None = None
@@ -230,13 +240,30 @@ class Membership(_Frozen):
     """At ``round``, an actor joins or leaves a track."""
 
     kind: Literal["join", "leave"]
-    round: Rounds
+    round: Rounds | None = None
+    when: str | None = None
     actor: str
     track: str
     note: str = ""
 
 
 Event = Annotated[Union[Shift, Bilateral, Membership], Field(discriminator="kind")]
+
+
+class Package(_Frozen):
+    """Tracks negotiated as one text: nothing is agreed until everything is agreed.
+
+    Each actor judges the whole package (salience-weighted utility over all its
+    tracks' dimensions); the package closes when every member track's decision
+    rule accepts it, and fails at the earliest member deadline. With ``linkage``
+    the broker trades across the package's dimensions (see ``sim.protocols.package``).
+    """
+
+    id: Identifier
+    name: str = ""
+    tracks: list[str] = Field(min_length=2)
+    linkage: bool = False
+    note: str = ""
 
 
 class ScenarioSpec(_Frozen):
@@ -252,3 +279,4 @@ class ScenarioSpec(_Frozen):
     actors: list[Actor]
     tracks: list[Track] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
+    packages: list[Package] = Field(default_factory=list)
