@@ -148,6 +148,8 @@ def outcome_table(scenario: Scenario, state: NegotiationState, opening: np.ndarr
                     values[f"forecast.{name}.{dim_id}"] = arrays["forecast"][np.arange(len(last)), n, last, j]
             for i in range(len(ids)):
                 values[f"pledge.{ids[i]}.{dim_id}"] = np.where(signed[:, i], arrays["pledge"][:, i, j], np.nan)
+        for j, d in enumerate(track.framework_dims):
+            values[f"statement.{scenario.dimension_ids[d]}"] = arrays["framework"][:, j]
         for i in range(len(ids)):
             values[f"utility.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["value"][:, i], np.nan)
             values[f"concession.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["conceded"][:, i], np.nan)

@@ -27,7 +27,8 @@ class TrackOutcome:
     ----------
     statement : dict
         The agreed value on each of the track's dimensions (for an opt-in track, the
-        signatories' capability-weighted mean pledge); NaN where nothing was agreed.
+        signatories' capability-weighted mean pledge, and on its framework dimensions
+        the framework text); NaN where nothing was agreed.
     last_draft : dict
         The text on the table when the track closed.
     utility : dict
@@ -212,7 +213,8 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
         from sim.protocols.forecasting import forecast_history
 
         forecast = forecast_history(state, track)
-    return {"forecast": forecast, "last_round": np.where(state.closed_round[:, k] > 0, state.closed_round[:, k],
+    framework = np.where(agreed[:, None], state.draft[:, track.framework_dims], np.nan)
+    return {"framework": framework, "forecast": forecast, "last_round": np.where(state.closed_round[:, k] > 0, state.closed_round[:, k],
                                                          state.round),
             "agreed": agreed, "members": members, "value": value, "conceded": conceded,
             "statement": statement, "blocked": blocked, "signed": signed,
@@ -231,7 +233,8 @@ def _track_outcome(scenario: Scenario, track: TrackInfo, arrays: dict[str, np.nd
         protocol=track.protocol,
         agreed=agreed,
         round=int(arrays["round"][r]) if agreed else None,
-        statement={d: float(arrays["statement"][r, j]) for j, d in enumerate(dim_ids)},
+        statement={d: float(arrays["statement"][r, j]) for j, d in enumerate(dim_ids)}
+        | {scenario.dimension_ids[d]: float(arrays["framework"][r, j]) for j, d in enumerate(track.framework_dims)},
         last_draft={d: float(arrays["draft"][r, j]) for j, d in enumerate(dim_ids)},
         utility={ids[i]: float(arrays["value"][r, i]) for i in members},
         concession={ids[i]: float(arrays["conceded"][r, i]) for i in members},

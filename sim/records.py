@@ -37,7 +37,7 @@ def runs_schema(scenario: Scenario) -> pa.Schema:
                    (f"{track.id}.blockers", pa.list_(pa.string())),
                    (f"{track.id}.signatories", pa.list_(pa.string()))]
     for track in scenario.tracks:
-        fields += [(f"statement.{scenario.dimension_ids[d]}", pa.float64()) for d in track.dims]
+        fields += [(f"statement.{scenario.dimension_ids[d]}", pa.float64()) for d in track.all_dims]
     for track in scenario.tracks:
         if track.rule_kind == "forecast":
             fields += [(f"forecast.{name}.{scenario.dimension_ids[d]}", pa.float64())

@@ -79,7 +79,7 @@ def statement_distribution(results: Results, dimension: str) -> Figure:
     d = scenario.dimension_index[dimension]
     low, high = scenario.lower[d], scenario.upper[d]
     name = scenario.dimensions[d].name or dimension
-    track_kind = next(t.rule_kind for t in scenario.tracks if d in t.dims)
+    track_kind = next(t.rule_kind for t in scenario.tracks if d in t.all_dims)
     forecast = track_kind == "forecast"
     title = {"opt_in": f"Umbrella commitment on {name} (signatories' capability-weighted mean pledge)",
              "forecast": f"Forecast on {name} (the model's, at its last round, settled or not)"}.get(
@@ -96,7 +96,7 @@ def statement_distribution(results: Results, dimension: str) -> Figure:
         else:
             ax.axvline(values.iloc[0], color=PALETTE[0], lw=2, label="every run" if forecast else "every agreement",
                        zorder=3)
-    track = next(t for t in scenario.tracks if d in t.dims)
+    track = next(t for t in scenario.tracks if d in t.all_dims)
     members = np.flatnonzero(possible_members(scenario, track) | (np.arange(len(scenario.actor_ids)) == track.counterpart))
     at: dict[float, list[str]] = {}
     for i in members:
@@ -117,7 +117,7 @@ def statement_distribution(results: Results, dimension: str) -> Figure:
     ax.set_ylim(0, ax.get_ylim()[1] * 1.45)  # headroom for the wording bands' text
     ax.set_xlabel(_dimension_label(results, dimension))
     if forecast:
-        track = next(t for t in scenario.tracks if d in t.dims)
+        track = next(t for t in scenario.tracks if d in t.all_dims)
         settled = results.table([f"{track.id}.agreed"])[f"{track.id}.agreed"].mean()
         ax.set_ylabel("density of runs")
         note = f"settled in {100 * settled:.1f}% of runs\nn = {len(values):,} runs"

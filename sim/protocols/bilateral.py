@@ -9,10 +9,11 @@ import numpy as np
 from sim.kernel import acceptance, concession, draws, utility
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
+from sim.protocols.mediated import compromise, revise_draft
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["Bilateral", "pledge_offers", "umbrella_statement"]
+__all__ = ["Bilateral", "framework_round", "pledge_offers", "umbrella_statement"]
 
 
 def pledge_offers(position: np.ndarray, weights: np.ndarray, counterpart_position: np.ndarray,
@@ -60,6 +61,42 @@ def umbrella_statement(pledge: np.ndarray, signed: np.ndarray, capability: np.nd
     return np.where(total > 0, values / np.where(total > 0, total, 1.0), np.nan)
 
 
+def framework_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
+                    demand: np.ndarray, rngs: Sequence[np.random.Generator]) -> np.ndarray:
+    r"""Revise the framework text (until the umbrella launches) and return who accepts it: (R, A).
+
+    The participants and the counterpart judge the text on the framework
+    dimensions alone, :math:`u_i(f) = 1 - \sum_d w_{id} |f_d - p_{id}| / W_d`,
+    against their current demand on the track. Kept in ``state.extra``:
+    ``bilateral.framework_accepts`` and ``bilateral.framework_utility``, (R, K, A).
+    """
+    k, fdims = track.index, track.framework_dims
+    live = state.open[:, k]
+    concerned = state.participating[:, k, :].copy()
+    concerned[:, track.counterpart] = True
+    shape = state.participating.shape
+    accepted = state.extra.setdefault("bilateral.framework_accepts", np.zeros(shape, dtype=bool))
+    valued = state.extra.setdefault("bilateral.framework_utility", np.full(shape, np.nan))
+    unsettled = live & (state.agreed_round[:, k] == 0)
+    if round_ > 1:
+        objectors = concerned & ~accepted[:, k, :]
+        revised = revise_draft(state.draft[:, fdims], state.position[:, :, fdims], state.salience[:, :, fdims],
+                               state.capability, objectors, demand - valued[:, k, :], scenario.spec.broker.step)
+        # The broker weighs how much of the coalition objects: a lone minor donor moves the text little.
+        weight = np.where(concerned, state.capability, 0.0)
+        share = np.where(objectors, weight, 0.0).sum(axis=1) / weight.sum(axis=1)
+        moved = state.draft[:, fdims] + share[:, None] * (revised - state.draft[:, fdims])
+        state.draft[:, fdims] = np.where(unsettled[:, None], moved, state.draft[:, fdims])
+    weights = utility.salience_weights(state.salience[:, :, fdims])
+    value = utility.utility(state.draft[:, fdims], state.position[:, :, fdims], weights, scenario.width[fdims])
+    rule = scenario.spec.acceptance
+    noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None
+    answers = acceptance.accepts(value, demand, rule.rule, rule.temperature, noise) & concerned
+    accepted[:, k, :] = np.where(live[:, None], answers, accepted[:, k, :])
+    valued[:, k, :] = np.where(live[:, None], value, valued[:, k, :])
+    return answers
+
+
 @register
 class Bilateral(Protocol):
     """An umbrella statement any willing participant joins by settling its own pledge.
@@ -74,6 +111,18 @@ class Bilateral(Protocol):
     until the deadline. The statement on each dimension is the capability-weighted
     mean pledge (:func:`umbrella_statement`); each signatory's pledge is reported.
     Its trace (:meth:`trace`) gives every participant's pledge or offer, signed or not.
+
+    A track with ``framework`` dimensions also has a joint text, the framework
+    declaration the signatories settle together (:func:`framework_round`): the
+    broker drafts it (first the capability x salience compromise of the
+    participants and the counterpart), and until the umbrella launches revises it
+    toward those who object to it, as in the mediated protocol but with the step
+    scaled by the objectors' share of the capability concerned
+    (:math:`\lambda \sum_{i \in O} c_i / \sum_{i} c_i`), so a lone minor donor
+    cannot drag the joint text toward itself. A participant signs
+    only when its pledge deal closes and both it and the counterpart accept the
+    framework text at their current demands; the text is frozen when the umbrella
+    launches (``min_signatories`` reached), and later signatories take it as it is.
     """
 
     name = "bilateral"
@@ -108,6 +157,17 @@ class Bilateral(Protocol):
         return columns
 
     @staticmethod
+    def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
+        """No pledge yet; the framework text (if any) opens at the compromise of everyone concerned."""
+        state.draft[:, track.dims] = np.nan
+        fdims = track.framework_dims
+        if len(fdims):
+            concerned = state.participating[:, track.index, :].copy()
+            concerned[:, track.counterpart] = True
+            state.draft[:, fdims] = compromise(state.position[:, :, fdims], state.salience[:, :, fdims],
+                                               state.capability, concerned)
+
+    @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
         k, dims, q = track.index, track.dims, track.counterpart
@@ -124,6 +184,9 @@ class Bilateral(Protocol):
         rule = scenario.spec.acceptance
         noise = draws.uniforms(rngs, (their_value.shape[1],), live) if rule.rule == "logistic" else None
         deal = acceptance.accepts(their_value, their_demand, rule.rule, rule.temperature, noise)
+        if len(track.framework_dims):
+            framed = framework_round(scenario, track, state, round_, demand, rngs)
+            deal = deal & framed & framed[:, q:q + 1]
 
         waiting = state.participating[:, k, :] & ~state.signed[:, k, :] & live[:, None]
         new = waiting & deal

@@ -13,6 +13,7 @@ from sim.kernel.decision import COLLECTIVE_RULES
 from sim.protocols import registry
 from sim.scenario import conditions
 from sim.scenario.spec import Membership, OptIn, ScenarioSpec, Shift
+from sim.scenario.uncertainties import check_uncertainties
 
 Problem = tuple[str, str]
 
@@ -20,7 +21,7 @@ Problem = tuple[str, str]
 def check_references(spec: ScenarioSpec) -> list[Problem]:
     """Return every cross-reference problem in ``spec`` (empty when it is consistent)."""
     problems: list[Problem] = []
-    for check in (_unique_ids, _actors, _tracks, _events, _packages):
+    for check in (_unique_ids, _actors, _tracks, _events, _packages, check_uncertainties):
         problems.extend(check(spec))
     return problems
 
@@ -115,16 +116,21 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
     owner: dict[str, str] = {}
     for index, track in enumerate(spec.tracks):
         path = f"tracks[{index}]"
-        for dim_index, dimension_id in enumerate(track.dimensions):
+        named = [("dimensions", i, d) for i, d in enumerate(track.dimensions)]
+        named += [("framework", i, d) for i, d in enumerate(track.framework)]
+        for field, dim_index, dimension_id in named:
             if dimension_id not in _dimension_ranges(spec):
-                yield f"{path}.dimensions[{dim_index}]", f"unknown dimension '{dimension_id}'"
+                yield f"{path}.{field}[{dim_index}]", f"unknown dimension '{dimension_id}'"
             elif dimension_id in owner:
                 yield (
-                    f"{path}.dimensions[{dim_index}]",
+                    f"{path}.{field}[{dim_index}]",
                     f"'{dimension_id}' already belongs to track '{owner[dimension_id]}'",
                 )
             else:
                 owner[dimension_id] = track.id
+        if track.framework and track.decision_rule.kind != "opt_in":
+            yield (f"{path}.framework", "only an opt-in track has a framework text beside its pledges; "
+                                        "put these dimensions in 'dimensions'")
         seen: set[str] = set()
         for p_index, actor_id in enumerate(track.participants or []):
             if actor_id not in actor_ids:

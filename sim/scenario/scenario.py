@@ -57,6 +57,13 @@ class TrackInfo:
     options: dict = field(default_factory=dict)
     package: int = -1
     """Index of the package the track belongs to, or -1."""
+    framework_dims: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    """Opt-in tracks: dimensions of the framework text the signatories settle together."""
+
+    @property
+    def all_dims(self) -> np.ndarray:
+        """The track's pledge (or statement) dimensions, then its framework dimensions."""
+        return np.concatenate([self.dims, self.framework_dims])
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,7 @@ class Scenario:
             deadline=track.deadline or self.spec.deadline,
             options=dict(track.options),
             package=package,
+            framework_dims=_frozen(np.array([self.dimension_index[d] for d in track.framework], dtype=int)),
         )
 
     @property

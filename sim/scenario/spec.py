@@ -13,6 +13,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from sim.scenario.distributions import Uncertainty
+
 __all__ = [
     "Acceptance",
     "Actor",
@@ -175,6 +177,9 @@ class Track(_Frozen):
     name: str = ""
     description: str = ""
     dimensions: list[str] = Field(min_length=1)
+    framework: list[str] = Field(default_factory=list)
+    """Opt-in tracks only: dimensions of the joint framework text the signatories settle together
+    (``dimensions`` are then each signatory's own pledge)."""
     participants: list[str] | None = None
     decision_rule: DecisionRule
     protocol: str | None = None
@@ -280,3 +285,6 @@ class ScenarioSpec(_Frozen):
     tracks: list[Track] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
     packages: list[Package] = Field(default_factory=list)
+    uncertainties: list[Uncertainty] = Field(default_factory=list)
+    """Declared distributions on the scenario's numbers, drawn per Monte Carlo replicate
+    (:mod:`sim.scenario.distributions`, :mod:`sim.kernel.inputs`)."""
