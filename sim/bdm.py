@@ -58,9 +58,10 @@ readings are :data:`SCHOLZ_CODE` (the default) and :data:`AS_PRINTED`.
     every vote in every dyad, :math:`Σ_k Σ_{a,b} |v_k(a,b)|`. P_ij is then small,
     so challenges rarely end in confrontation.
 (b) ``perspective``: whose risk exponent scores the two sides of a dyad.
-    ``"target"`` (BDM 1994's perceptions, and Scholz et al.'s program as
-    reported): the target t scores both E_tp and E_pt with its own r_t.
-    ``"own"`` (the replication of D. Masad, github.com/dmasad/BDM_DecisionModel_Replication):
+    ``"target"`` (Scholz et al.'s program as reported): the target t scores
+    both E_tp and E_pt with its own r_t.
+    ``"own"`` (as printed: E^i(U_ij) with i's utilities and E^j(U_ji) with j's;
+    also the replication of D. Masad, github.com/dmasad/BDM_DecisionModel_Replication):
     each side's expected utility is scored with that side's exponent.
 (c) ``offer``: which offer a target takes when several arrive.
     ``"smallest_move"`` (as printed: the offer that moves it least).
@@ -182,9 +183,10 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 def weighted_mean(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Σ w_i x_i / Σ w_i on the last axis."""
+    """Σ w_i x_i / Σ w_i on the last axis (NaN where every weight is 0)."""
     weight = np.broadcast_to(weight, position.shape)
-    return (weight * position).sum(axis=-1) / weight.sum(axis=-1)
+    total = weight.sum(axis=-1)
+    return np.divide((weight * position).sum(axis=-1), total, out=np.full(np.shape(total), np.nan), where=total > 0)
 
 
 def _distance(position: np.ndarray, width: np.ndarray) -> np.ndarray:

@@ -36,6 +36,8 @@ class Protocol:
     """Its own parameters: name -> (default, meaning), set per track under ``options``."""
     option_choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     """For options taking one of a few names: the names allowed."""
+    option_bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
+    """For numeric options: the closed interval (low, high) allowed; None for no bound."""
 
     @classmethod
     def option(cls, track: "TrackInfo", name: str) -> object:

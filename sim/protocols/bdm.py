@@ -73,6 +73,8 @@ class ExpectedUtility(Protocol):
         "improvement_probability": (1.0, "T: chance a change helps the challenger"),
         "tolerance": (1e-6, "settled when no position moves more than this share of the range"),
     }
+    option_bounds = {"status_quo_probability": (0.0, 1.0), "improvement_probability": (0.0, 1.0),
+                     "tolerance": (0.0, 1.0)}
     option_choices = {
         "reading": tuple(READINGS),
         "probability": (_FROM_READING, "pair", "all_pairs"),

@@ -11,8 +11,10 @@ indexed by :data:`FORECASTS` (round 0 is before round 1; T is the track's cap):
 - ``model``: the model's own forecast (BDM: the weighted median; SMP: the
   position most likely to win KTAB's probabilistic Condorcet election).
 
-Salience here is the models' own: scaled per actor to sum to at most 1 over the
-track's dimensions (:func:`unit_salience`).
+The median and mean weigh each actor by capability x its salience on the dimension,
+as the ``compromise`` and ``weighted_median`` baselines do; the models themselves
+scale an actor's saliences to sum to at most 1 over the track (:func:`unit_salience`),
+which changes nothing for files whose saliences already do (KTAB's, BDM's).
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def weighted_forecasts(position: np.ndarray, capability: np.ndarray, salience: n
     """
     from sim.bdm import weighted_mean, weighted_median
 
-    weight = capability[:, :, None] * unit_salience(salience) * members[:, :, None]
+    weight = capability[:, :, None] * salience * members[:, :, None]
     axis_last = np.moveaxis(position, 1, 2), np.moveaxis(weight, 1, 2)
     return weighted_median(*axis_last), weighted_mean(*axis_last)
 

@@ -7,8 +7,9 @@
   saliences summing to at most 100).
 - The one-dimension CSV of BDM replications: a header naming the columns
   ``actor``, ``capability``, ``position``, ``salience`` in any order and case
-  (``power`` is accepted for capability), then one actor per line. Saliences above
-  1 are read as percentages.
+  (``power`` is accepted for capability), then one actor per line. Saliences are
+  read as percentages when any exceeds 1 (then none may lie strictly between 0 and
+  1: a file mixing the two scales is refused).
 
 Both formats are inputs to forecasting models, so they are read as one
 ``forecast`` track and nothing is invented: no status quo (neither format has
@@ -201,6 +202,13 @@ def read_bdm_csv(path: str | Path) -> dict[str, Any]:
     if len(entries) < 2:
         raise InputError(source, [f"need at least two actor lines, got {len(entries)}"])
     percent = max(e[4] for e in entries) > 1
+    fractions = [e for e in entries if 0 < e[4] < 1]
+    if percent and fractions:
+        above = next(e for e in entries if e[4] > 1)
+        raise InputError(source, [
+            f"line {fractions[0][0]}, column {columns['salience'] + 1} (salience): saliences mix scales: "
+            f"{fractions[0][4]:g} here reads as a fraction of 1, {above[4]:g} on line {above[0]} as a percentage; "
+            "write every salience on one scale (0-1 or 0-100)"])
     positions = [e[3] for e in entries]
     lower, upper = min(positions), max(positions)
     if lower == upper:

@@ -111,6 +111,10 @@ def _actors(spec: ScenarioSpec) -> Iterator[Problem]:
                     )
 
 
+def _within(value: float, low: float | None, high: float | None) -> bool:
+    return value == value and (low is None or value >= low) and (high is None or value <= high)
+
+
 def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
     actor_ids = {actor.id for actor in spec.actors}
     owner: dict[str, str] = {}
@@ -139,6 +143,13 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                 yield f"{path}.participants[{p_index}]", f"'{actor_id}' is listed twice"
             seen.add(actor_id)
         rule = track.decision_rule
+        if rule.kind == "forecast":
+            members = [a for a in spec.actors if track.participants is None or a.id in track.participants]
+            for dimension_id in track.dimensions:
+                if dimension_id in _dimension_ranges(spec) and not any(
+                        a.salience.get(dimension_id, 0.0) > 0 for a in members):
+                    yield (f"{path}.dimensions", f"no participant gives '{dimension_id}' any salience, so a forecast "
+                                                 "(weighted by capability x salience) is undefined there")
         if rule.kind != "forecast":
             for dimension_id in track.dimensions:
                 dimension = next((d for d in spec.dimensions if d.id == dimension_id), None)
@@ -184,6 +195,10 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                         isinstance(value, (int, float)) and isinstance(protocol.options[option][0], float)):
                     expected = type(protocol.options[option][0]).__name__
                     yield f"{path}.options.{option}", f"must be a {expected}, got {value!r}"
+                elif option in protocol.option_bounds and not _within(value, *protocol.option_bounds[option]):
+                    low, high = protocol.option_bounds[option]
+                    span = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+                    yield f"{path}.options.{option}", f"must be in {span}; got {value!r}"
                 elif option in protocol.option_choices and value not in protocol.option_choices[option]:
                     allowed = ", ".join(protocol.option_choices[option])
                     yield f"{path}.options.{option}", f"must be one of {allowed}; got {value!r}"

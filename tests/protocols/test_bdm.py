@@ -180,3 +180,18 @@ def test_the_readings_are_track_options(options):
             assert getattr(reading, name) == (value == "yes" if name == "capitulation" else value)
     outcome = run(scenario).outcome().track("talks")
     assert 0 <= outcome.statement["d"] <= 100
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("improvement_probability", 2.0, "must be in [0, 1]; got 2.0"),
+    ("status_quo_probability", -0.2, "must be in [0, 1]; got -0.2"),
+    ("tolerance", -1.0, "must be in [0, 1]; got -1.0"),
+])
+def test_out_of_range_options_are_validation_errors(option, value, message):
+    from sim.errors import InputError
+
+    data = bdm_data([actor("a", {"d": 0}), actor("b", {"d": 100})])
+    data["tracks"][0]["options"] = {option: value}
+    with pytest.raises(InputError) as caught:
+        build(data)
+    assert caught.value.problems == [f"tracks[0].options.{option}: {message}"]

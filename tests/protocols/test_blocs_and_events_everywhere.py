@@ -41,8 +41,8 @@ def test_a_position_shift_before_round_one_changes_the_run(protocol):
 @pytest.mark.parametrize("protocol", ["mediated", "concession", "alternating", "bdm", "smp"])
 def test_bloc_members_move_together(protocol):
     data = situation(protocol, blocs=True)
-    if protocol == "bdm":  # nobody challenges here, so BDM would settle in round 1, before blocs act
-        data["tracks"][0]["options"] = {"tolerance": -1.0}
+    if protocol == "bdm":  # under the default reading nobody challenges here: BDM would settle in round 1
+        data["tracks"][0]["options"] = {"reading": "as_printed"}
     model = run(build(data), seed=2)
     agents = model.datacollector.get_agent_vars_dataframe().dropna(subset=["actor"])
     assert model.steps >= 2

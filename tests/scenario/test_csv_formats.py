@@ -86,3 +86,16 @@ def test_convert_writes_toml_that_loads_back_to_the_same_scenario(tmp_path):
     assert text.startswith("# Scenario 'DummyData_3Dim', converted from dummyData_3Dim.csv")
     back = load_scenario(write(tmp_path, text, "converted.toml"))
     assert back.digest == scenario.digest
+
+
+def test_bdm_saliences_on_two_scales_are_refused(tmp_path):
+    path = write(tmp_path, "actor,capability,position,salience\na,1,10,0.8\nb,2,20,1.5\n")
+    assert problems(path) == [
+        "line 2, column 4 (salience): saliences mix scales: 0.8 here reads as a fraction of 1, 1.5 on line 3 as a "
+        "percentage; write every salience on one scale (0-1 or 0-100)"]
+
+
+def test_a_forecast_dimension_nobody_cares_about_is_refused(tmp_path):
+    path = write(tmp_path, "actor,capability,position,salience\na,1,10,0\nb,2,20,0\n")
+    assert problems(path) == ["tracks[0].dimensions: no participant gives 'issue' any salience, so a forecast "
+                              "(weighted by capability x salience) is undefined there"]
