@@ -165,24 +165,28 @@ def agreement_heatmap(results: Results, first: str, second: str) -> Figure:
 
 
 def time_to_agreement(results: Results) -> Figure:
-    """The share of runs in which each track has agreed, by round: deadline pressure made visible."""
+    """The share of runs in which each track has agreed (a forecast track: settled), by round."""
     frame = numbers.time_to_agreement(results)
-    figure, (ax,) = _figure(results, "Time to agreement")
+    forecasts = {t.id for t in results.scenario.tracks if t.rule_kind == "forecast"}
+    every = len(forecasts) == len(results.scenario.tracks)
+    figure, (ax,) = _figure(results, "Time to settle" if every else "Time to agreement")
     deadlines: dict[int, list[str]] = {}
     for index, track in enumerate(results.scenario.tracks):
         ax.step(frame["round"], frame[track.id], where="post", color=PALETTE[index % len(PALETTE)],
-                ls=LINESTYLES[index % 4], lw=2, label=f"{track.id}: agreed by round")
+                ls=LINESTYLES[index % 4], lw=2,
+                label=f"{track.id}: {'settled' if track.id in forecasts else 'agreed'} by round")
         deadlines.setdefault(track.deadline, []).append(track.id)
     for deadline, tracks in deadlines.items():
         ax.axvline(deadline, color="black", ls=":", lw=1)
-        ax.text(deadline, 0.5, f"deadline: {', '.join(tracks)} ", rotation=90, fontsize=7, va="center", ha="right")
+        label = "cap" if set(tracks) <= forecasts else "deadline"
+        ax.text(deadline, 0.5, f"{label}: {', '.join(tracks)} ", rotation=90, fontsize=7, va="center", ha="right")
     for event in (e for e in results.scenario.events if e.round is not None):
         ax.axvline(event.round, color="#999999", lw=0.8, ls="--")
         ax.text(event.round, 0.02, _wrap(describe_event(event), 40) + " ", fontsize=6.5, va="bottom", ha="right",
                 rotation=90, color="#555555")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("round")
-    ax.set_ylabel("share of runs agreed")
+    ax.set_ylabel("share of runs settled" if every else "share of runs agreed" if not forecasts else "share of runs agreed (forecasts: settled)")
     ax.legend(loc="upper left", fontsize=8)
     return figure
 

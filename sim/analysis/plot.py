@@ -46,9 +46,11 @@ def plan(results: Results, families: list[str] | None = None) -> list[Planned]:
     scenario = results.scenario
     planned: list[Planned] = []
     if "statement" in wanted:
+        forecast_dims = {scenario.dimension_ids[d] for t in scenario.tracks if t.rule_kind == "forecast" for d in t.dims}
         for dim in scenario.dimension_ids:
+            what = "the model's forecast" if dim in forecast_dims else "the agreed statement"
             planned.append(Planned("statement", f"statement_{dim}",
-                                   f"Where the agreed statement on {dim} falls across runs: bars and curve are the "
+                                   f"Where {what} on {dim} falls across runs: bars and curve are the "
                                    "distribution, triangles the actors' opening positions, vertical lines the "
                                    "closed-form baselines, grey bands the wording each range maps to.",
                                    lambda dim=dim: figures.statement_distribution(results, dim)))
@@ -73,11 +75,12 @@ def plan(results: Results, families: list[str] | None = None) -> list[Planned]:
         raise InputError(str(results.folder), ["the heatmap needs a sweep that varied at least two parameters"])
     if "time" in wanted:
         planned.append(Planned("time", "time_to_agreement",
-                               "The share of runs in which each track had agreed by each round; a late rise "
-                               "means agreements come under deadline pressure.",
+                               "The share of runs in which each track had agreed (a forecast track: the model "
+                               "had settled) by each round; a late rise means agreements come under deadline "
+                               "pressure.",
                                lambda: figures.time_to_agreement(results)))
     if "blocking" in wanted:
-        for track in scenario.tracks:
+        for track in (t for t in scenario.tracks if t.rule_kind != "forecast"):  # nobody blocks a forecast
             planned.append(Planned("blocking", f"blocking_{track.id}",
                                    f"Track {track.id}: how often each actor blocked (or signed), and the spread "
                                    "of how far it conceded and what it ended with.",
