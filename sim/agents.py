@@ -63,7 +63,11 @@ class BrokerAgent(mesa.Agent):
         spec = model.case.spec.broker
         self.broker_id = spec.id
         self.name = spec.name
-        self.step_size = spec.step
+
+    @property
+    def step_size(self) -> float:
+        """Its revision step in this run (drawn in a Monte Carlo replicate when uncertain)."""
+        return float(self.model.state.broker_step[0])
 
     def draft(self) -> dict[str, float]:
         """The text on the table now, on every dimension."""

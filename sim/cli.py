@@ -30,6 +30,8 @@ examples:
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank
   negsim sweep experiments/vilnius_sobol.toml --executor dask --scheduler tcp://10.0.0.5:8786
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank --resume
+  negsim run experiments/vilnius_flank.toml --point 3 --replicate 7   # re-create one run of the sweep
+  negsim validate experiments/vilnius_flank.toml                   # its design, levers and uncertainties
 """
 
 
@@ -47,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run one negotiation (declared inputs), or a Monte Carlo over the scenario's "
                     "declared uncertainty with --runs.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("scenario", help="scenario file (.toml, .yaml, .yml, or a KTAB or BDM .csv)")
+    run.add_argument("scenario", help="scenario file (.toml, .yaml, .yml, or a KTAB or BDM .csv); or an experiment "
+                                      "file with --point P --replicate R, to re-create one run of its sweep")
     run.add_argument("--runs", type=int, default=None, metavar="N",
                      help="Monte Carlo: number of replicates (default: one run with the declared inputs)")
     run.add_argument("--seed", type=int, default=None, metavar="S",
@@ -58,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --replicate and --set: re-create that run of a sweep's design point P")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="override one number of the scenario, e.g. --set actors.germany.flexibility=0.3 "
-                          "(repeatable; paths as in experiment files)")
+                          "(repeatable; paths as in experiment files; a number set is not drawn in a Monte Carlo)")
     run.add_argument("--json", action="store_true", help="print the result as JSON instead of text")
     run.add_argument("--out", metavar="DIR",
                      help="write runs.parquet (one row per run), summary.json and manifest.json into DIR "
@@ -80,10 +83,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="also print the closed-form baselines: compromise, weighted median, Nash, status quo")
 
     validate = commands.add_parser(
-        "validate", help="check a scenario file and show what it holds",
+        "validate", help="check a scenario (or experiment) file and show what it holds",
         description="Check a scenario file against the schema and print its actors, dimensions, "
-                    "tracks, protocols, deadline and events.")
-    validate.add_argument("scenario", help="scenario file (.toml, .yaml, .yml or .csv)")
+                    "tracks, protocols, deadline, events and declared uncertainties; or check an "
+                    "experiment file and print its design, levers and uncertainties.")
+    validate.add_argument("scenario", help="scenario file (.toml, .yaml, .yml or .csv), or an experiment file")
 
     convert = commands.add_parser(
         "convert", help="write a scenario (e.g. a KTAB or BDM CSV) as a TOML scenario file",
@@ -190,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     problems = _check_run_arguments(args)
     if problems:
         return _fail(problems)
-    scenario = load_scenario(args.scenario)
+    scenario = _experiment_point(args) if _is_experiment(Path(args.scenario)) else load_scenario(args.scenario)
     if args.set:
         scenario = _override(scenario, args.set)
     if args.protocol:
@@ -237,9 +241,27 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _experiment_point(args: argparse.Namespace):
+    """``negsim run EXPERIMENT --point P --replicate R``: the scenario of a sweep's design point
+    (its levers and the experiment's uncertainties applied), run with the experiment's seed."""
+    from sim.experiment.load import load_experiment
+
+    experiment = load_experiment(args.scenario)
+    if args.point is None or args.replicate is None or args.runs is not None:
+        raise InputError(args.scenario, ["an experiment file re-creates one run of its sweep: give --point P and "
+                                         "--replicate R (and no --runs)"])
+    if args.point >= experiment.points.count:
+        raise InputError("--point", [f"the design has {experiment.points.count} points (0 to "
+                                     f"{experiment.points.count - 1}), got {args.point}"])
+    if args.seed is None:
+        args.seed = experiment.spec.seed
+    return experiment.point_scenario(args.point)
+
+
 def _override(scenario, assignments: list[str]):
-    from sim.experiment.paths import PathError, apply
+    from sim.experiment.paths import PathError, apply, concrete_paths
     from sim.scenario import scenario_from_dict
+    from sim.scenario.uncertainties import set_aside
 
     values, problems = {}, []
     for item in assignments:
@@ -252,6 +274,8 @@ def _override(scenario, assignments: list[str]):
         raise InputError("--set", problems)
     data = scenario.spec.model_dump(mode="json", by_alias=True)
     try:
+        fixed = {number for path in values for number, _ in concrete_paths(data, path)}
+        data, _ = set_aside(data, fixed)  # a number set here is not drawn, as a sweep's lever is not
         return scenario_from_dict(apply(data, values), source=f"{scenario.name} with --set")
     except PathError as error:
         raise InputError("--set", [str(error)]) from None
@@ -377,10 +401,30 @@ def _stochastic_options(protocol) -> list[str]:
 def _validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
     from sim.text import describe_scenario
+    from sim.uncertainty_text import describe_experiment, describe_uncertainties
 
+    if _is_experiment(Path(args.scenario)):
+        from sim.experiment.load import load_experiment
+
+        print(describe_experiment(load_experiment(args.scenario)))
+        return 0
     scenario = load_scenario(args.scenario)
     print(describe_scenario(scenario, args.scenario))
+    print("\n".join(describe_uncertainties(scenario)))
     return 0
+
+
+def _is_experiment(path: Path) -> bool:
+    """An experiment file names a scenario and a design (a scenario file does neither)."""
+    from sim.files import read_data_file
+
+    if path.suffix.lower() not in (".toml", ".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        data, _ = read_data_file(path)
+    except InputError:
+        return False  # reported as the scenario it is then read as
+    return isinstance(data, dict) and "scenario" in data and "design" in data
 
 
 def main(argv: Sequence[str] | None = None) -> int:

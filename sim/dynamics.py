@@ -45,7 +45,7 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     if round_ > 1:
         active = state.open.any(axis=1)[:, None, None]  # finished replicates stay as they ended
         pulled = pull_toward_blocs(state.position, state.salience, state.capability, scenario.bloc,
-                                   scenario.flexibility)
+                                   state.flexibility)
         state.position = np.where(active, pulled, state.position)
     was_open = state.open.copy()
     if trace is not None:
@@ -85,16 +85,17 @@ def rounds(scenario: Scenario, state: NegotiationState, rngs: Sequence[np.random
     events); then the conditional events whose conditions now hold
     (:func:`~sim.kernel.events.fire_conditional_events`). ``rngs`` holds one generator per replicate; ``trace`` is passed to :func:`advance`.
     """
-    by_round: dict[int, list] = {}
-    for event in scenario.events:
-        if event.round is not None:
-            by_round.setdefault(event.round, []).append(event)
+    scheduled = [index for index, event in enumerate(scenario.events) if event.round is not None]
     round_ = state.round
     while not (round_ > 0 and finished(scenario, state)):
         round_ += 1
         active = state.open.any(axis=1) if round_ > 1 else None
-        for event in by_round.get(round_, []):
-            apply_event(scenario, state, event, active)
+        for index in scheduled:  # at each replicate's own round for it (``state.event_round``, maybe drawn)
+            fires = state.event_round[:, index] == round_
+            if active is not None:
+                fires &= active
+            if fires.any():
+                apply_event(scenario, state, scenario.events[index], fires)
         fire_conditional_events(scenario, state, active)
         advance(scenario, state, round_, rngs, trace)
         yield state

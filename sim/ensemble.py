@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from sim.dynamics import rounds
 from sim.kernel.state import NegotiationState, initial_state
-from sim.kernel.uncertainty import sample_positions
+from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
 from sim.records import runs_schema
 from sim.scenario.scenario import Scenario
@@ -90,7 +90,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
     replicates = list(replicates)
     seeds = [run_seed(root_seed, r, point) for r in replicates]
     rngs = [np.random.default_rng(seed) for seed in seeds]
-    state = initial_state(scenario, sample_positions(scenario, rngs))
+    state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
     opening = state.position.copy()
     ids = np.asarray(run_ids if run_ids is not None else replicates, dtype=np.int64)
     trajectory: list[dict[str, Any]] | None = [] if trajectories else None
@@ -150,6 +150,9 @@ def outcome_table(scenario: Scenario, state: NegotiationState, opening: np.ndarr
                 values[f"pledge.{ids[i]}.{dim_id}"] = np.where(signed[:, i], arrays["pledge"][:, i, j], np.nan)
         for j, d in enumerate(track.framework_dims):
             values[f"statement.{scenario.dimension_ids[d]}"] = arrays["framework"][:, j]
+        for j, d in enumerate(track.all_dims):
+            values[f"band.{scenario.dimension_ids[d]}"] = pa.array(arrays["band"][:, j], mask=arrays["band"][:, j] < 0,
+                                                                   type=pa.int64())
         for i in range(len(ids)):
             values[f"utility.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["value"][:, i], np.nan)
             values[f"concession.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["conceded"][:, i], np.nan)

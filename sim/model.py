@@ -11,7 +11,7 @@ from sim.agents import ActorAgent, BrokerAgent
 from sim.dynamics import advance, finished
 from sim.kernel.events import apply_event, describe_event, fire_conditional_events
 from sim.kernel.state import initial_state
-from sim.kernel.uncertainty import sample_positions
+from sim.kernel.inputs import draw_inputs
 from sim.outcome import RunOutcome, outcomes_from_state
 from sim.scenario.scenario import Scenario
 from sim.scenario.spec import Event
@@ -30,7 +30,12 @@ class _ScheduledEvent:
 
     def fire(self) -> None:
         apply_event(self.model.case, self.model.state, self.event)
-        self.model.event_log.append(describe_event(self.event))
+        text = describe_event(self.event)
+        index = self.model.case.event_index(self.event)
+        drawn = int(self.model.state.event_round[0, index])
+        if drawn != self.event.round:  # an uncertain round: say when it fired in this run
+            text = f"round {drawn}: " + text.split(": ", 1)[1]
+        self.model.event_log.append(text)
 
 
 class NegotiationModel(mesa.Model):
@@ -53,12 +58,13 @@ class NegotiationModel(mesa.Model):
     seed : int, optional
         Root seed; the scenario's ``seed`` if omitted.
     replicate : int, optional
-        Monte Carlo replicate index. When given, the opening positions are
-        drawn from the scenario's declared uncertainty and the generator is
-        the replicate's own (:mod:`sim.seeding`); when omitted, the run uses
-        the declared positions.
+        Monte Carlo replicate index. When given, the inputs are drawn from the
+        scenario's declared uncertainty (:func:`sim.kernel.inputs.draw_inputs`, by
+        root seed and replicate alone) and the generator is the replicate's own
+        (:mod:`sim.seeding`); when omitted, the run uses the declared inputs.
     point : int, optional
-        Design point of a sweep (with ``replicate``): seeds the run by (point, replicate).
+        Design point of a sweep (with ``replicate``): seeds the run's generator by
+        (point, replicate); the inputs' draws do not depend on it.
     collect : bool
         Record per-round data in ``self.datacollector`` (off for speed in a Monte Carlo).
     trace : bool, optional
@@ -73,15 +79,16 @@ class NegotiationModel(mesa.Model):
         self.run_seed = run_seed(self.root_seed, replicate, point)
         super().__init__(rng=self.run_seed)
         self.case = case
-        position = sample_positions(case, [self.rng]) if replicate is not None else None
-        self.state = initial_state(case, position)
+        inputs = draw_inputs(case, self.root_seed, [replicate]) if replicate is not None else None
+        self.state = initial_state(case, inputs)
         self.opening = self.state.position.copy()
         self.event_log: list[str] = []
         self.actor_agents = [ActorAgent(self, i) for i in range(len(case.actor_ids))]
         self.broker = BrokerAgent(self)
         self._scheduled = [_ScheduledEvent(self, event) for event in case.events if event.round is not None]
-        for scheduled in self._scheduled:
-            self.schedule_event(scheduled.fire, at=scheduled.event.round - 0.5)
+        for scheduled in self._scheduled:  # at the run's own round for it (drawn when uncertain)
+            at = int(self.state.event_round[0, case.event_index(scheduled.event)])
+            self.schedule_event(scheduled.fire, at=at - 0.5)
         self.collect = collect
         self.datacollector = mesa.DataCollector(
             model_reporters=self._model_reporters(), agent_reporters=self._agent_reporters()

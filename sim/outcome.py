@@ -12,7 +12,7 @@ from sim.kernel import decision, utility
 from sim.kernel.state import NegotiationState
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["RunOutcome", "TrackOutcome", "outcomes_from_state", "track_arrays"]
+__all__ = ["RunOutcome", "TrackOutcome", "outcomes_from_state", "statement_bands", "track_arrays"]
 
 
 def _number(value: float) -> float | None:
@@ -62,10 +62,20 @@ class TrackOutcome:
     :mod:`sim.protocols.forecasting`) and dimension, its value in rounds 0 (before
     round 1) to the last played. ``agreed`` then means the model settled, and
     ``statement`` is the model's forecast at the end, settled or not."""
+    band: dict[str, int | None] = field(default_factory=dict)
+    """Per dimension of ``statement``: the index of the wording band the statement falls in,
+    with this run's band edges (drawn when uncertain); None where there is no statement."""
 
     @property
     def is_forecast(self) -> bool:
         return self.rule == "forecast"
+
+    def _wording(self, scenario: Scenario, dimension_id: str, value: float) -> str:
+        """The statement's wording with this run's band edges (``band``), else the declared ones."""
+        band = self.band.get(dimension_id) if self.agreed or self.is_forecast else None
+        if band is None:
+            return scenario.wording(dimension_id, value)
+        return scenario.dimensions[scenario.dimension_index[dimension_id]].wording[band].text
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
         shown = self.statement if self.agreed or self.is_forecast else {
@@ -86,7 +96,7 @@ class TrackOutcome:
             "agreed": self.agreed,
             "round": self.round,
             "statement": {d: _number(v) for d, v in self.statement.items()},
-            "wording": {d: scenario.wording(d, v) for d, v in shown.items()},
+            "wording": {d: self._wording(scenario, d, v) for d, v in shown.items()},
             "last_draft": {d: _number(v) for d, v in self.last_draft.items()},
             "utility": {a: _number(v) for a, v in self.utility.items()},
             "concession": {a: _number(v) for a, v in self.concession.items()},
@@ -138,6 +148,9 @@ class RunOutcome:
             for d, v in t.statement.items():
                 row[f"statement.{d}"] = v
         for t in self.tracks:
+            for d, v in t.band.items():
+                row[f"band.{d}"] = v
+        for t in self.tracks:
             for name in ("median", "mean"):
                 for d, v in t.forecast.get(name, {}).items():
                     row[f"forecast.{name}.{d}"] = v[-1]
@@ -181,8 +194,8 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
     members = state.participating[:, k, :]
     weights = utility.salience_weights(state.salience[:, :, dims])
     position = state.position[:, :, dims]
-    opening_weights = utility.salience_weights(scenario.salience[None, :, dims])
-    status_quo = np.broadcast_to(scenario.status_quo[dims], state.draft[:, dims].shape)
+    opening_weights = utility.salience_weights(state.opening_salience[:, :, dims])
+    status_quo = state.status_quo[:, dims]
     if track.rule_kind == "opt_in":
         signed = state.signed[:, k, :]
         pledge = state.pledge[:, :, dims]
@@ -214,7 +227,8 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
 
         forecast = forecast_history(state, track)
     framework = np.where(agreed[:, None], state.draft[:, track.framework_dims], np.nan)
-    return {"framework": framework, "forecast": forecast, "last_round": np.where(state.closed_round[:, k] > 0, state.closed_round[:, k],
+    band = statement_bands(state, track.all_dims, np.concatenate([statement, framework], axis=1))
+    return {"band": band, "framework": framework, "forecast": forecast, "last_round": np.where(state.closed_round[:, k] > 0, state.closed_round[:, k],
                                                          state.round),
             "agreed": agreed, "members": members, "value": value, "conceded": conceded,
             "statement": statement, "blocked": blocked, "signed": signed,
@@ -244,7 +258,31 @@ def _track_outcome(scenario: Scenario, track: TrackInfo, arrays: dict[str, np.nd
         pledges={ids[i]: {d: float(arrays["pledge"][r, i, j]) for j, d in enumerate(dim_ids)}
                  for i in members if arrays["signed"][r, i]},
         forecast=_forecast(arrays, dim_ids, r),
+        band={scenario.dimension_ids[d]: (int(b) if b >= 0 else None)
+              for d, b in zip(track.all_dims, arrays["band"][r])},
     )
+
+
+def statement_bands(state: NegotiationState, dims: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The wording band each statement falls in, with each replicate's band edges (``state.band_from``).
+
+    Band j of a dimension holds values from its edge on, up to the next edge; a value
+    below the first edge is in band 0 (as :meth:`Scenario.wording` reads it).
+
+    Parameters
+    ----------
+    dims : array (n,)
+        Dimension indices.
+    values : array (R, n)
+        Statements on them; NaN where there is none.
+
+    Returns
+    -------
+    array (R, n) of int: the band index, -1 where there is no statement.
+    """
+    edges = state.band_from[:, dims, 1:]
+    index = (edges <= values[:, :, None]).sum(axis=2)
+    return np.where(np.isnan(values), -1, index)
 
 
 def _forecast(arrays: dict[str, np.ndarray], dim_ids: list[str], r: int) -> dict[str, dict[str, list[float]]]:

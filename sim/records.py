@@ -39,6 +39,8 @@ def runs_schema(scenario: Scenario) -> pa.Schema:
     for track in scenario.tracks:
         fields += [(f"statement.{scenario.dimension_ids[d]}", pa.float64()) for d in track.all_dims]
     for track in scenario.tracks:
+        fields += [(f"band.{scenario.dimension_ids[d]}", pa.int64()) for d in track.all_dims]
+    for track in scenario.tracks:
         if track.rule_kind == "forecast":
             fields += [(f"forecast.{name}.{scenario.dimension_ids[d]}", pa.float64())
                        for name in ("median", "mean") for d in track.dims]

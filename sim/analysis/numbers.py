@@ -26,7 +26,7 @@ __all__ = [
 
 def _track_of(results: Results, dimension: str):
     index = results.scenario.dimension_index[dimension]
-    return next(track for track in results.scenario.tracks if index in track.dims)
+    return next(track for track in results.scenario.tracks if index in track.all_dims)
 
 
 def statement_values(results: Results, dimension: str) -> tuple[pd.Series, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,8 +15,10 @@ from pydantic import ValidationError
 from sim.errors import InputError
 from sim.files import read_data_file
 from sim.experiment.designs import DesignError, DesignPoints, design_points
-from sim.experiment.paths import PathError, apply, current_values
+from sim.experiment.paths import PathError, apply, concrete_paths, current_values
 from sim.experiment.spec import ExperimentSpec, Parameter
+from sim.scenario.distributions import Uncertainty
+from sim.scenario.uncertainties import resolve, set_aside
 from sim.scenario import Scenario, load_scenario, scenario_from_dict
 from sim.scenario.load import describe_validation_error
 
@@ -29,8 +32,9 @@ class Experiment:
     Attributes
     ----------
     base_data : dict
-        The base scenario as plain data (every track's deadline filled in), to which
-        each design point's values are applied.
+        The base scenario as plain data (every track's deadline filled in; no declared
+        uncertainty on the levers' numbers; the experiment's uncertainties merged into the
+        scenario's), to which each design point's lever values are applied.
     text : str
         The experiment file's contents, kept in the sweep's manifest.
     """
@@ -93,12 +97,47 @@ def _scenario_data(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-def _check_parameter(index: int, parameter: Parameter, base: dict[str, Any], source: str) -> list[str]:
-    where = f"parameters[{index}] ({parameter.path})"
+def _merge_uncertainties(base: dict[str, Any], spec: ExperimentSpec) -> tuple[dict[str, Any], list[str]]:
+    """The base scenario with the experiment's uncertainties merged in, and their problems.
+
+    A lever fixes the numbers it names at each design point, so the scenario's own
+    uncertainty on them is set aside (:func:`sim.scenario.uncertainties.set_aside`). An
+    experiment's entry then replaces the scenario's entry with the same path and adds
+    to the others. Problems name the experiment's own entries (``uncertainties[2]...``)
+    or, for a clash with one of the scenario's, ``scenario: uncertainties[5]...``.
+    """
+    fixed: set[str] = set()
+    for lever in spec.levers:
+        try:
+            fixed.update(path for path, _ in concrete_paths(base, lever.path))
+        except PathError:
+            pass  # reported with the levers
+    base, origin = set_aside(base, fixed)
+    if not spec.uncertainties:
+        return base, []
+    own = [entry.model_dump(mode="json", exclude_none=True) for entry in spec.uncertainties]
+    replaced = {entry["path"] for entry in own}
+    kept = [(index, entry) for index, entry in zip(origin, base.get("uncertainties", []))
+            if entry["path"] not in replaced]
+    merged = [entry for _, entry in kept] + own
+    _, found = resolve(base, [Uncertainty.model_validate(entry) for entry in merged])
+    base["uncertainties"] = merged
+
+    def where(match: re.Match) -> str:
+        index = int(match.group(1))
+        return f"scenario: uncertainties[{kept[index][0]}]" if index < len(kept) else \
+            f"uncertainties[{index - len(kept)}]"
+
+    return base, [re.sub(r"^uncertainties\[(\d+)\]", where, field) + f": {message}" for field, message in found]
+
+
+def _check_parameter(index: int, parameter: Parameter, base: dict[str, Any], source: str,
+                     key: str = "levers") -> list[str]:
+    where = f"{key}[{index}] ({parameter.path})"
     try:
         current_values(base, parameter.path)
     except PathError as error:
-        return [f"parameters[{index}].path: {error}"]
+        return [f"{key}[{index}].path: {error}"]
     trial = parameter.values if parameter.values is not None else list(parameter.range)
     problems = []
     for value in trial:
@@ -116,10 +155,13 @@ def experiment_from_dict(data: Any, *, source: str = "<experiment>", text: str =
     """Validate an experiment given as plain data."""
     if not isinstance(data, dict):
         raise InputError(source, ["the file must hold a table of experiment fields at its top level"])
+    key = "parameters" if "parameters" in data and "levers" not in data else "levers"  # as the file names them
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as error:
-        raise InputError(source, [describe_validation_error(item) for item in error.errors()]) from None
+        lines = [describe_validation_error(item) for item in error.errors()]
+        raise InputError(source, [key + line.removeprefix("levers") if line.startswith("levers") else line
+                                  for line in lines]) from None
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute() and base_dir is not None:
         scenario_path = base_dir / scenario_path
@@ -128,13 +170,14 @@ def experiment_from_dict(data: Any, *, source: str = "<experiment>", text: str =
     except InputError as error:
         raise InputError(source, [f"scenario: {line}" for line in error.lines()]) from None
     base = _scenario_data(scenario)
-    problems = []
-    names = [p.path for p in spec.parameters]
+    base, problems = _merge_uncertainties(base, spec)
+    names = [p.path for p in spec.levers]
     for index, name in enumerate(names):
         if names.index(name) != index:
-            problems.append(f"parameters[{index}].path: '{name}' is varied twice")
-    for index, parameter in enumerate(spec.parameters):
-        problems.extend(_check_parameter(index, parameter, base, str(scenario_path)))
+            problems.append(f"{key}[{index}].path: '{name}' is varied twice")
+    if not problems:
+        for index, parameter in enumerate(spec.levers):
+            problems.extend(_check_parameter(index, parameter, base, str(scenario_path), key))
     if problems:
         raise InputError(source, problems)
     try:

@@ -14,7 +14,7 @@ import copy
 import difflib
 from typing import Any
 
-__all__ = ["PathError", "apply", "current_values", "set_value"]
+__all__ = ["PathError", "apply", "concrete_paths", "current_values", "set_value"]
 
 _NAMED_LISTS = ("actors", "dimensions", "tracks")
 
@@ -72,6 +72,27 @@ def _expand(data: dict[str, Any], steps: list[str], path: str) -> list[tuple[Any
             kind = "a table" if isinstance(value, (dict, list)) else f"{type(value).__name__} {value!r}"
             raise PathError(f"path '{path}' names {kind}, not a number")
     return [(container, key) for container, key, _ in nodes]
+
+
+def concrete_paths(data: dict[str, Any], path: str) -> list[tuple[str, float]]:
+    """Each number a path names, as its own path without wildcards, with its value.
+
+    ``actors.*.flexibility`` gives ``[("actors.germany.flexibility", 0.2), ...]``; numbers
+    not set in the file (an optional one left out) are skipped. Raises :class:`PathError`
+    as :func:`current_values` does.
+    """
+    _expand(data, path.split("."), path)  # the checks and messages of every other path function
+    found: list[tuple[str, Any]] = [("", data)]
+    for step in path.split("."):
+        deeper = []
+        for done, node in found:
+            for label, container, key in _children(node, step, path, done):
+                child = container[key]
+                if done in _NAMED_LISTS and isinstance(child, dict) and "id" in child:
+                    label = child["id"]  # a record of a named list is addressed by its id, '*' or not
+                deeper.append((f"{done}.{label}" if done else label, child))
+        found = deeper
+    return [(name, value) for name, value in found if value is not None]
 
 
 def current_values(data: dict[str, Any], path: str) -> list[float]:

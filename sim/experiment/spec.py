@@ -1,7 +1,10 @@
 """The experiment schema: what an experiment file may say.
 
 An experiment is a declaration, kept apart from samplers (:mod:`sim.experiment.designs`)
-and from evaluation (:mod:`sim.sweep`).
+and from evaluation (:mod:`sim.sweep`). Its vocabulary is the EMA Workbench's:
+``levers`` are the inputs the design varies (``parameters`` is accepted as another
+name for them), ``uncertainties`` the inputs drawn per replicate
+(:class:`sim.scenario.distributions.Uncertainty`, as in scenario files).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import math
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.distributions import Uncertainty
 
 __all__ = ["Design", "ExperimentSpec", "Outputs", "Parameter"]
 
@@ -82,14 +87,34 @@ class Outputs(_Frozen):
 
 
 class ExperimentSpec(_Frozen):
-    """A whole experiment file."""
+    """A whole experiment file.
+
+    ``levers`` (or, by its older name, ``parameters``) are varied by the design;
+    ``uncertainties`` are drawn per replicate, adding to the scenario's own
+    ``[[uncertainties]]`` or replacing the scenario's entry for the same path.
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
     scenario: str = Field(min_length=1)
-    parameters: list[Parameter] = Field(min_length=1)
+    levers: list[Parameter] = Field(min_length=1)
+    uncertainties: list[Uncertainty] = Field(default_factory=list)
     design: Design
     replicates: Count = 1
     seed: Annotated[int, Field(ge=0)] = 0
     chunk_size: Count = 500
     outputs: Outputs = Outputs()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _levers_by_either_name(cls, data):
+        if isinstance(data, dict) and "parameters" in data:
+            if "levers" in data:
+                raise ValueError("give the levers once: 'levers' and 'parameters' are two names for the same list")
+            data = {("levers" if key == "parameters" else key): value for key, value in data.items()}
+        return data
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        """The levers, by their older name."""
+        return self.levers

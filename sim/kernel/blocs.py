@@ -47,7 +47,7 @@ def pull_toward_blocs(position: np.ndarray, salience: np.ndarray, capability: np
     ----------
     bloc : array (A,) of int
         Each actor's bloc index, -1 for none.
-    flexibility : array (A,)
+    flexibility : array (R, A) or (A,)
 
     Returns
     -------
@@ -59,5 +59,5 @@ def pull_toward_blocs(position: np.ndarray, salience: np.ndarray, capability: np
     membership = np.zeros((bloc.size, bloc.max() + 1))
     membership[np.flatnonzero(in_bloc), bloc[in_bloc]] = 1.0
     targets = bloc_positions(position, salience, capability, membership)[:, np.maximum(bloc, 0), :]
-    rate = np.where(in_bloc, flexibility, 0.0)[None, :, None]
+    rate = np.where(in_bloc, flexibility, 0.0)[..., None]
     return position + rate * (targets - position)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernel.inputs import event_input
 from sim.kernel.state import NegotiationState
 from sim.scenario import conditions
 from sim.scenario.scenario import Scenario
@@ -42,21 +43,22 @@ def apply_event(scenario: Scenario, state: NegotiationState, event: Event,
 
 def _shift(scenario: Scenario, state: NegotiationState, event: Shift, rows) -> None:
     actor = scenario.actor_index[event.actor]
+    amount = event_input(scenario, state, event, rows, "amount")  # its to or by, per replicate (may be drawn)
     if event.attribute == "reservation_utility":
         track = scenario.track_index[event.track]
         current = state.reservation_utility[rows, track, actor]
-        new = event.to if event.to is not None else current + event.by
+        new = amount if event.to is not None else current + amount
         state.reservation_utility[rows, track, actor] = np.clip(new, 0.0, 1.0)
         return
     if event.attribute == "capability":
         current = state.capability[rows, actor]
-        new = event.to if event.to is not None else current + event.by
+        new = amount if event.to is not None else current + amount
         state.capability[rows, actor] = np.maximum(new, MIN_CAPABILITY)
         return
     dim = scenario.dimension_index[event.dimension]
     table = state.position if event.attribute == "position" else state.salience
     current = table[rows, actor, dim]
-    new = event.to if event.to is not None else current + event.by
+    new = amount if event.to is not None else current + amount
     lower, upper = (scenario.lower[dim], scenario.upper[dim]) if event.attribute == "position" else (0.0, 1.0)
     table[rows, actor, dim] = np.clip(new, lower, upper)
 
@@ -73,8 +75,9 @@ def _bilateral(scenario: Scenario, state: NegotiationState, event: Bilateral, ro
     c_a, c_b = state.capability[rows, a, None], state.capability[rows, b, None]
     p_a, p_b = state.position[np.ix_(rows, [a], dims)][:, 0], state.position[np.ix_(rows, [b], dims)][:, 0]
     midpoint = (c_a * p_a + c_b * p_b) / (c_a + c_b)
-    state.position[np.ix_(rows, [a], dims)] = (p_a + event.strength * (midpoint - p_a))[:, None, :]
-    state.position[np.ix_(rows, [b], dims)] = (p_b + event.strength * (midpoint - p_b))[:, None, :]
+    strength = np.reshape(event_input(scenario, state, event, rows, "strength"), (-1, 1))  # per replicate, maybe drawn
+    state.position[np.ix_(rows, [a], dims)] = (p_a + strength * (midpoint - p_a))[:, None, :]
+    state.position[np.ix_(rows, [b], dims)] = (p_b + strength * (midpoint - p_b))[:, None, :]
 
 
 def fire_conditional_events(scenario: Scenario, state: NegotiationState, active: np.ndarray | None = None

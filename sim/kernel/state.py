@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.kernel.inputs import Inputs, declared_inputs
 from sim.scenario.scenario import Scenario
 
 __all__ = ["NegotiationState", "initial_state"]
@@ -42,6 +43,22 @@ class NegotiationState:
         Each actor's reservation utility on each track (moved by events).
     pledge : array (R, A, D)
         Each signatory's pledge on opt-in dimensions (NaN where none).
+    tactic, flexibility : array (R, A)
+        Faratin's beta and the share of the gap to its bloc an actor closes each round.
+    broker_step : array (R,)
+        The broker's revision step.
+    status_quo : array (R, D)
+        What holds if nothing is agreed (NaN where the scenario declares none).
+    band_from : array (R, D, B)
+        Where each wording band starts (+inf past a dimension's last band).
+    event_strength, event_round, event_amount : array (R, E)
+        Each event's strength (bilateral; NaN otherwise), the round it fires before
+        (0 for an event that fires on a condition) and a shift's ``to`` or ``by``.
+    opening_salience : array (R, A, D)
+        Saliences before round 1 (concessions are measured with them).
+
+    Every input a Monte Carlo may draw (:mod:`sim.kernel.inputs`) is held here per
+    replicate; the kernel and the protocols read it from the state, never from the scenario.
     round : int
         Rounds played so far.
     extra : dict of str to array
@@ -63,6 +80,15 @@ class NegotiationState:
     signed: np.ndarray
     pledge: np.ndarray
     reservation_utility: np.ndarray
+    tactic: np.ndarray
+    flexibility: np.ndarray
+    broker_step: np.ndarray
+    status_quo: np.ndarray
+    band_from: np.ndarray
+    event_strength: np.ndarray
+    event_round: np.ndarray
+    event_amount: np.ndarray
+    opening_salience: np.ndarray
     round: int = 0
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -81,27 +107,33 @@ class NegotiationState:
         return self.agreed_round > 0
 
 
-def initial_state(scenario: Scenario, position: np.ndarray | None = None) -> NegotiationState:
+def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None) -> NegotiationState:
     """The state before round 1.
 
     Parameters
     ----------
     scenario : Scenario
-    position : array (R, A, D), optional
-        Opening positions per replicate (e.g. drawn for a Monte Carlo); the
-        scenario's declared positions, as one replicate, if omitted.
+    inputs : Inputs, optional
+        Each replicate's inputs (:func:`sim.kernel.inputs.draw_inputs` for a Monte
+        Carlo); the scenario's declared inputs, as one replicate, if omitted. An
+        array (R, A, D) is taken as opening positions, with the other inputs declared.
     """
-    if position is None:
-        position = scenario.position[None, :, :]
+    if inputs is None:
+        inputs = declared_inputs(scenario)
+    elif isinstance(inputs, np.ndarray):
+        position = inputs
+        inputs = declared_inputs(scenario, position.shape[0])
+        inputs.position = np.array(position, dtype=float)
+    position = inputs.position
     replicates, actors, dims = position.shape
     tracks = len(scenario.tracks)
     participating = np.stack([track.participants for track in scenario.tracks])
     return NegotiationState(
         position=np.array(position, dtype=float),
-        salience=np.broadcast_to(scenario.salience, (replicates, actors, dims)).copy(),
-        capability=np.broadcast_to(scenario.capability, (replicates, actors)).copy(),
+        salience=inputs.salience.copy(),
+        capability=inputs.capability.copy(),
         participating=np.broadcast_to(participating, (replicates, tracks, actors)).copy(),
-        draft=np.broadcast_to(scenario.status_quo, (replicates, dims)).copy(),
+        draft=inputs.status_quo.copy(),
         utility=np.full((replicates, tracks, actors), np.nan),
         demand=np.full((replicates, tracks, actors), np.nan),
         accepts=np.zeros((replicates, tracks, actors), dtype=bool),
@@ -110,5 +142,14 @@ def initial_state(scenario: Scenario, position: np.ndarray | None = None) -> Neg
         closed_round=np.zeros((replicates, tracks), dtype=int),
         signed=np.zeros((replicates, tracks, actors), dtype=bool),
         pledge=np.full((replicates, actors, dims), np.nan),
-        reservation_utility=np.broadcast_to(scenario.reservation_utility, (replicates, tracks, actors)).copy(),
+        reservation_utility=inputs.reservation_utility.copy(),
+        tactic=inputs.tactic.copy(),
+        flexibility=inputs.flexibility.copy(),
+        broker_step=inputs.broker_step.copy(),
+        status_quo=inputs.status_quo.copy(),
+        band_from=inputs.band_from.copy(),
+        event_strength=inputs.event_strength.copy(),
+        event_round=inputs.event_round.copy(),
+        event_amount=inputs.event_amount.copy(),
+        opening_salience=inputs.salience.copy(),
     )

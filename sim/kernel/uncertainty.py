@@ -1,4 +1,21 @@
-"""Drawing uncertain inputs for a Monte Carlo."""
+"""Marginal distributions of uncertain inputs: the inverse CDFs a Monte Carlo draws through.
+
+Every uncertain number is drawn as :math:`x = F^{-1}(u)`, ``u`` in (0, 1) from its
+own sub-stream (:mod:`sim.seeding`) or from the Gaussian copula of a shared factor
+(:mod:`sim.kernel.inputs`). The inverse CDFs are scipy.stats':
+
+- ``normal``: ``truncnorm`` with mean (default: the declared value) and ``sd``,
+  truncated to the quantity's valid range;
+- ``uniform``: ``uniform`` on [low, high];
+- ``triangular``: ``triang`` on [low, high] with its mode (default: the declared value);
+- ``beta``: ``beta(a, b)`` scaled to [low, high] (default: the valid range);
+- ``choice``: the discrete inverse CDF of ``values`` with ``weights``.
+
+Whole-number quantities (event rounds) are rounded to the nearest whole round:
+a normal is truncated to [lower - 1/2, upper + 1/2] before rounding, so each
+round 1 .. T gets the normal's mass over its unit cell, and ``uniform(low, high)``
+gives each whole round from low to high the same chance.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +23,75 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.kernel.draws import normals
-from sim.scenario.scenario import Scenario
+from sim.scenario.distributions import Choice
+from sim.scenario.uncertainties import UncertainInput
 
-__all__ = ["sample_positions"]
+__all__ = ["quantiles"]
 
 
-def sample_positions(scenario: Scenario, rngs: Sequence[np.random.Generator]) -> np.ndarray:
-    """Opening positions for each replicate, drawn from the declared uncertainty.
+def _column(items: Sequence[UncertainInput], value) -> np.ndarray:
+    return np.array([value(item) for item in items], dtype=float)
 
-    .. math:: p_{id} = \\mathrm{clip}(\\hat p_{id} + \\sigma_{id} z_{id}, \\underline{x}_d, \\bar{x}_d),
-              \\quad z_{id} \\sim N(0, 1)
 
-    One (A, D) block of normals is drawn from each replicate's generator, so a
-    replicate's inputs do not depend on how many replicates run beside it.
+def _widened(items: Sequence[UncertainInput], low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-number quantities: widen [low, high] by half a round each side (each end round gets a full cell)."""
+    integer = _column(items, lambda item: item.integer) > 0
+    return np.where(integer, low - 0.5, low), np.where(integer, high + 0.5, high)
+
+
+def quantiles(items: Sequence[UncertainInput], u: np.ndarray) -> np.ndarray:
+    """Each item's value at probabilities ``u``.
+
+    Parameters
+    ----------
+    items : sequence of UncertainInput
+        N uncertain numbers with their distributions and valid ranges.
+    u : array (R, N)
+        Probabilities in (0, 1), one column per item.
 
     Returns
     -------
-    array (R, A, D)
+    array (R, N): within each item's valid range; whole numbers where the quantity is.
     """
-    shape = scenario.position.shape
-    noise = normals(rngs, shape) * scenario.position_sd
-    return np.clip(scenario.position + noise, scenario.lower, scenario.upper)
+    from scipy import stats  # loaded only when something is uncertain
+
+    values = np.empty_like(u, dtype=float)
+    kinds = np.array([item.distribution.kind for item in items])
+    for kind in ("normal", "uniform", "triangular", "beta"):
+        where = np.flatnonzero(kinds == kind)
+        if not len(where):
+            continue
+        group = [items[j] for j in where]
+        dists = [item.distribution for item in group]
+        p = u[:, where]
+        if kind == "normal":
+            mean = np.array([d.mean if d.mean is not None else item.declared for d, item in zip(dists, group)])
+            sd = np.array([d.sd for d in dists])
+            low, high = _widened(group, _column(group, lambda item: item.lower),
+                                 _column(group, lambda item: item.upper))
+            values[:, where] = stats.truncnorm.ppf(p, (low - mean) / sd, (high - mean) / sd, loc=mean, scale=sd)
+            continue
+        low = np.array([d.low if d.low is not None else item.lower for d, item in zip(dists, group)], dtype=float)
+        high = np.array([d.high if d.high is not None else item.upper for d, item in zip(dists, group)], dtype=float)
+        if kind == "uniform":
+            low, high = _widened(group, low, high)
+            values[:, where] = stats.uniform.ppf(p, loc=low, scale=high - low)
+        elif kind == "triangular":
+            mode = np.array([d.mode if d.mode is not None else item.declared for d, item in zip(dists, group)])
+            values[:, where] = stats.triang.ppf(p, (mode - low) / (high - low), loc=low, scale=high - low)
+        else:
+            a, b = np.array([d.a for d in dists]), np.array([d.b for d in dists])
+            values[:, where] = stats.beta.ppf(p, a, b, loc=low, scale=high - low)
+    for j in np.flatnonzero(kinds == "choice"):
+        dist: Choice = items[j].distribution
+        weights = np.ones(len(dist.values)) if dist.weights is None else np.asarray(dist.weights, dtype=float)
+        cumulative = np.cumsum(weights) / weights.sum()
+        index = np.minimum(np.searchsorted(cumulative, u[:, j], side="right"), len(dist.values) - 1)
+        values[:, j] = np.asarray(dist.values, dtype=float)[index]
+    lower, upper = _column(items, lambda item: item.lower), _column(items, lambda item: item.upper)
+    integer = _column(items, lambda item: item.integer) > 0
+    values = np.where(integer, np.floor(values + 0.5), values)
+    values = np.clip(values, lower, upper)
+    open_lower = _column(items, lambda item: item.open_lower) > 0
+    return np.where(open_lower & (values <= lower), np.nextafter(lower, np.inf), values)
+

@@ -81,7 +81,7 @@ def framework_round(scenario: Scenario, track: TrackInfo, state: NegotiationStat
     if round_ > 1:
         objectors = concerned & ~accepted[:, k, :]
         revised = revise_draft(state.draft[:, fdims], state.position[:, :, fdims], state.salience[:, :, fdims],
-                               state.capability, objectors, demand - valued[:, k, :], scenario.spec.broker.step)
+                               state.capability, objectors, demand - valued[:, k, :], state.broker_step[:, None])
         # The broker weighs how much of the coalition objects: a lone minor donor moves the text little.
         weight = np.where(concerned, state.capability, 0.0)
         share = np.where(objectors, weight, 0.0).sum(axis=1) / weight.sum(axis=1)
@@ -118,7 +118,7 @@ class Bilateral(Protocol):
     participants and the counterpart), and until the umbrella launches revises it
     toward those who object to it, as in the mediated protocol but with the step
     scaled by the objectors' share of the capability concerned
-    (:math:`\lambda \sum_{i \in O} c_i / \sum_{i} c_i`), so a lone minor donor
+    (:math:`\\lambda \\sum_{i \\in O} c_i / \\sum_{i} c_i`), so a lone minor donor
     cannot drag the joint text toward itself. A participant signs
     only when its pledge deal closes and both it and the counterpart accept the
     framework text at their current demands; the text is frozen when the umbrella
@@ -175,7 +175,7 @@ class Bilateral(Protocol):
         width = scenario.width[dims]
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
         weights = utility.salience_weights(salience)
-        demand = concession.demand(round_, track.deadline, scenario.tactic, state.reservation_utility[:, track.index])
+        demand = concession.demand(round_, track.deadline, state.tactic, state.reservation_utility[:, track.index])
         demand = np.broadcast_to(demand, state.capability.shape)
         offers = pledge_offers(position, weights, position[:, q, :], demand, width)
         own_value = utility.utility(offers, position, weights, width)

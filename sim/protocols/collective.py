@@ -15,7 +15,7 @@ __all__ = ["answer_draft", "demands"]
 
 def demands(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int) -> np.ndarray:
     """Every actor's demand on this track at this round: array (R, A)."""
-    return concession.demand(round_, track.deadline, scenario.tactic, state.reservation_utility[:, track.index])
+    return concession.demand(round_, track.deadline, state.tactic, state.reservation_utility[:, track.index])
 
 
 def answer_draft(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,

@@ -27,10 +27,10 @@ def offers(position: np.ndarray, target: np.ndarray, fraction: np.ndarray) -> np
     position : array (R, A, D)
     target : array (R, D)
         The previous round's compromise of offers.
-    fraction : array (A,)
+    fraction : array (R, A)
         Faratin's :math:`\\alpha_i(t)`.
     """
-    return position + fraction[None, :, None] * (target[:, None, :] - position)
+    return position + fraction[..., None] * (target[:, None, :] - position)
 
 
 @register
@@ -68,7 +68,7 @@ class Concession(Protocol):
         - ``concession.offer.<dim>``: its stated offer :math:`y_i(t)`.
         """
         k, shape = track.index, state.capability.shape
-        fraction = concession.concession_fraction(state.round, track.deadline, scenario.tactic)
+        fraction = concession.concession_fraction(state.round, track.deadline, state.tactic)
         offer = state.extra.get("concession.offer")
         columns = {"concession.alpha": np.broadcast_to(fraction, shape).astype(float)}
         for d in track.dims:
@@ -89,7 +89,7 @@ class Concession(Protocol):
         live = state.open[:, k]
         members = state.participating[:, k, :]
         position, salience = state.position[:, :, dims], state.salience[:, :, dims]
-        fraction = concession.concession_fraction(round_, track.deadline, scenario.tactic)
+        fraction = concession.concession_fraction(round_, track.deadline, state.tactic)
         stated = offers(position, state.draft[:, dims], fraction)
         if "concession.offer" not in state.extra:
             state.extra["concession.offer"] = np.full(state.participating.shape + (state.draft.shape[1],), np.nan)

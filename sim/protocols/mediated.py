@@ -133,7 +133,7 @@ class Mediated(Protocol):
     def open(scenario: Scenario, track: TrackInfo, state: NegotiationState) -> None:
         dims = track.dims
         if scenario.spec.broker.initial_draft == "status_quo":
-            state.draft[:, dims] = scenario.status_quo[dims]
+            state.draft[:, dims] = state.status_quo[:, dims]
             return
         members = state.participating[:, track.index, :]
         state.draft[:, dims] = compromise(state.position[:, :, dims], state.salience[:, :, dims],
@@ -148,6 +148,6 @@ class Mediated(Protocol):
             objectors = state.participating[:, k, :] & ~state.accepts[:, k, :]
             revised = revise_draft(state.draft[:, dims], state.position[:, :, dims], state.salience[:, :, dims],
                                    state.capability, objectors, state.demand[:, k, :] - state.utility[:, k, :],
-                                   scenario.spec.broker.step)
+                                   state.broker_step[:, None])
             state.draft[:, dims] = np.where(live[:, None], revised, state.draft[:, dims])
         answer_draft(scenario, track, state, round_, rngs)

@@ -65,7 +65,7 @@ def package_demand(scenario: Scenario, package: PackageInfo, state: NegotiationS
         track = scenario.tracks[k]
         taking_part = state.participating[:, k, :]
         shares.append(np.where(taking_part, state.salience[:, :, track.dims].sum(axis=2), 0.0))
-        demands.append(concession.demand(round_, package.deadline, scenario.tactic, state.reservation_utility[:, k]))
+        demands.append(concession.demand(round_, package.deadline, state.tactic, state.reservation_utility[:, k]))
     shares_array = np.stack(shares)
     total = shares_array.sum(axis=0)
     weighted = (shares_array * np.stack(demands)).sum(axis=0)
@@ -130,7 +130,7 @@ def play_package(scenario: Scenario, package: PackageInfo, state: NegotiationSta
     members = state.participating[:, list(package.tracks), :].any(axis=1)
     taking_part = _taking_part(scenario, package, state)
     if round_ > 1:
-        step = scenario.spec.broker.step
+        step = state.broker_step[:, None]
         draft = state.draft[:, dims]
         if package.linkage:
             revised = draft.copy()
@@ -141,7 +141,7 @@ def play_package(scenario: Scenario, package: PackageInfo, state: NegotiationSta
                 target = linkage_target(state.position[r][np.ix_(who, dims)], weights[r, who], demand[r, who],
                                         scenario.lower[dims], scenario.upper[dims])
                 if target is not None:
-                    revised[r] = draft[r] + step * (target - draft[r])
+                    revised[r] = draft[r] + step[r] * (target - draft[r])
         else:
             objectors = members & ~state.accepts[:, first, :]
             revised = revise_draft(draft, state.position[:, :, dims], state.salience[:, :, dims] * taking_part,

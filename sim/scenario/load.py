@@ -23,6 +23,7 @@ __all__ = ["describe_validation_error", "load_scenario", "scenario_from_dict"]
 _UNION_TAGS = {
     "shift", "bilateral", "join", "leave",
     "unanimity", "qualified_majority", "simple_majority", "opt_in", "forecast",
+    "normal", "uniform", "triangular", "beta", "choice",
 }
 
 
@@ -95,7 +96,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     previous: Any = None
     for element in loc:
         is_tag = isinstance(element, str) and element in _UNION_TAGS and (
-            isinstance(previous, int) or previous == "decision_rule"
+            isinstance(previous, int) or previous in ("decision_rule", "distribution")
         )
         if isinstance(element, int):
             parts.append(f"[{element}]")

@@ -21,7 +21,7 @@ Problem = tuple[str, str]
 def check_references(spec: ScenarioSpec) -> list[Problem]:
     """Return every cross-reference problem in ``spec`` (empty when it is consistent)."""
     problems: list[Problem] = []
-    for check in (_unique_ids, _actors, _tracks, _events, _packages, check_uncertainties):
+    for check in (_unique_ids, _actors, _tracks, _events, _packages, _evidence, check_uncertainties):
         problems.extend(check(spec))
     return problems
 
@@ -313,3 +313,33 @@ def _packages(spec: ScenarioSpec) -> Iterator[Problem]:
                 yield where, (f"'{track_id}' is negotiated under '{protocol}', which drafts each track on its own; "
                               f"a package's tracks must use {' or '.join(PACKAGE_PROTOCOLS)} (the broker drafts the "
                               "whole package)")
+
+
+def _evidence(spec: ScenarioSpec) -> Iterator[Problem]:
+    """A quote's band: the actor's position sits in the band whose text says what the quote says."""
+    dimensions = {d.id: d for d in spec.dimensions}
+    for a_index, actor in enumerate(spec.actors):
+        for e_index, evidence in enumerate(actor.evidence):
+            path = f"actors[{a_index}].evidence[{e_index}]"
+            dimension = dimensions.get(evidence.dimension)
+            if dimension is None:
+                yield f"{path}.dimension", f"unknown dimension '{evidence.dimension}'"
+                continue
+            starts = [band.from_ for band in dimension.wording]
+            if any(b <= a for a, b in zip(starts, starts[1:])):
+                continue  # the bands themselves are out of order: reported with the dimension
+            if evidence.band not in starts:
+                yield f"{path}.band", (f"'{evidence.dimension}' has no wording band starting at {evidence.band:g} "
+                                       f"(bands start at {', '.join(f'{s:g}' for s in starts)})")
+                continue
+            index = starts.index(evidence.band)
+            upper = starts[index + 1] if index + 1 < len(starts) else None
+            position = actor.position.get(evidence.dimension)
+            if position is None:
+                yield f"{path}.dimension", f"'{actor.id}' declares no position on '{evidence.dimension}'"
+            elif not dimension.range[0] <= position <= dimension.range[1]:
+                continue  # out of range: reported with the actor's position
+            elif position < evidence.band or (upper is not None and position >= upper):
+                span = f"{evidence.band:g}" + (f" to {upper:g}" if upper is not None else " and up")
+                yield (f"{path}.band", f"'{actor.id}' sits at {position:g} on '{evidence.dimension}', outside the "
+                                       f"band its quote supports ({span}: \"{dimension.wording[index].text}\")")

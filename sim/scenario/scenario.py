@@ -188,6 +188,14 @@ class Scenario:
             framework_dims=_frozen(np.array([self.dimension_index[d] for d in track.framework], dtype=int)),
         )
 
+    def event_index(self, event) -> int | None:
+        """The index of one of this scenario's events in ``events`` (the same object, else an equal
+        one); None for an event that is not the scenario's."""
+        for index, candidate in enumerate(self.events):
+            if candidate is event:
+                return index
+        return self.events.index(event) if event in self.events else None
+
     @property
     def name(self) -> str:
         return self.spec.name
@@ -198,8 +206,16 @@ class Scenario:
 
     @property
     def has_uncertainty(self) -> bool:
-        """Whether a Monte Carlo draws anything: input noise or logistic acceptance."""
-        return bool(self.position_sd.any()) or self.spec.acceptance.rule == "logistic"
+        """Whether a Monte Carlo draws anything: uncertain inputs or logistic acceptance."""
+        return bool(self.uncertain_inputs) or self.spec.acceptance.rule == "logistic"
+
+    @cached_property
+    def uncertain_inputs(self) -> tuple:
+        """Every uncertain number (``[[uncertainties]]`` and ``position_sd``), resolved: a tuple of
+        :class:`sim.scenario.uncertainties.UncertainInput`, drawn by :func:`sim.kernel.inputs.draw_inputs`."""
+        from sim.scenario.uncertainties import resolve
+
+        return tuple(resolve(self.spec.model_dump(mode="json", by_alias=True), list(self.spec.uncertainties))[0])
 
     @cached_property
     def digest(self) -> str:

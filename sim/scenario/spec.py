@@ -24,6 +24,7 @@ __all__ = [
     "DecisionRule",
     "Dimension",
     "Event",
+    "Evidence",
     "Forecast",
     "Membership",
     "OptIn",
@@ -99,6 +100,19 @@ class Dimension(_Frozen):
     wording: list[Band] = Field(min_length=1)
 
 
+class Evidence(_Frozen):
+    """A quote that supports an actor's position: the position must lie in the band starting at ``band``.
+
+    ``band`` is the ``from`` of the wording band whose text says what the quote says;
+    validation checks that the actor's declared position on ``dimension`` lies in it.
+    """
+
+    dimension: str
+    band: float
+    quote: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class Actor(_Frozen):
     """A party to the negotiation.
 
@@ -121,6 +135,7 @@ class Actor(_Frozen):
     reservation_utility: UnitInterval | dict[str, UnitInterval] = 0.5
     bloc: Identifier | None = None
     position_sd: dict[str, NonNegative] = Field(default_factory=dict)
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class Unanimity(_Frozen):

@@ -14,7 +14,7 @@ import pytest
 
 from sim.dynamics import rounds
 from sim.kernel.state import initial_state
-from sim.kernel.uncertainty import sample_positions
+from sim.kernel.inputs import draw_inputs
 from sim.outcome import outcomes_from_state
 from sim.protocols import registry
 from sim.runner import run
@@ -76,7 +76,7 @@ class ProtocolContract:
         scenario = build(self.uncertain() if uncertain else self.scripted())
         replicates = range(6)
         rngs = [run_rng(11, r) for r in replicates]
-        state = initial_state(scenario, sample_positions(scenario, rngs))
+        state = initial_state(scenario, draw_inputs(scenario, 11, replicates))
         opening = state.position.copy()
         for _ in rounds(scenario, state, rngs):
             pass

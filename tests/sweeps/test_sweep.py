@@ -182,3 +182,21 @@ def test_trajectories_are_the_same_from_either_engine(tmp_path):
     mesa = pq.read_table(tmp_path / "mesa" / "trajectories")
     assert ensemble.schema.equals(mesa.schema)
     assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())
+
+
+def test_an_experiment_s_uncertainties_are_drawn_and_a_row_recreated_from_the_experiment(tmp_path):
+    from sim.cli import main
+
+    path = tmp_path / "uncertain.toml"
+    path.write_text(experiment_text(replicates=3, extra='[[uncertainties]]\n'
+                                    'path = "actors.germany.position.membership_timing"\n'
+                                    'distribution = { kind = "uniform", low = 20, high = 60 }\n'
+                                    'note = "Berlin between a date and no date"\n'))
+    table = sweep(load_experiment(path), tmp_path / "out").table().to_pylist()
+    row = table[7]
+    assert main(["run", str(path), "--point", str(row["point"]), "--replicate", str(row["replicate"]),
+                 "--out", str(tmp_path / "one")]) == 0
+    alone = rows(tmp_path / "one" / "runs.parquet")[0]
+    keep = [k for k in alone if k != "run_id"]
+    assert dumps({k: row[k] for k in keep}) == dumps({k: alone[k] for k in keep})
+    assert main(["run", str(path), "--replicate", "1"]) == 2  # an experiment needs --point too

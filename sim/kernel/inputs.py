@@ -1,0 +1,184 @@
+"""A run's inputs, per replicate: the declared values, or draws from the declared uncertainty.
+
+Both engines start from :func:`draw_inputs` (a Monte Carlo replicate) or
+:func:`declared_inputs` (a run of the declared inputs), so
+``NegotiationModel(case, seed=S, replicate=r)`` and ``run_ensemble(case, S, [..., r, ...])``
+start replicate r from the same numbers.
+
+Each uncertain number (:mod:`sim.scenario.uncertainties`) is drawn, in replicate r, as
+
+.. math:: x = F^{-1}(\\Phi(z)), \\qquad z = \\ell f + \\sqrt{1 - \\ell^2}\\, \\varepsilon
+
+with F its marginal (:func:`sim.kernel.uncertainty.quantiles`), ε a standard normal
+from the number's own sub-stream and f one from its factor's (:mod:`sim.seeding`);
+without a factor, :math:`z = \\varepsilon`. Two numbers on one factor correlate (in z)
+by the product of their loadings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.kernel.uncertainty import quantiles
+from sim.scenario.scenario import Scenario
+from sim.scenario.uncertainties import UncertainInput
+from sim.seeding import stream_uniforms
+
+__all__ = ["Inputs", "copula_uniforms", "declared_inputs", "draw_inputs", "event_input", "input_cells"]
+
+
+@dataclass
+class Inputs:
+    """Every number a run reads that a scenario may declare uncertain, per replicate.
+
+    Shapes: R replicates, A actors, D dimensions, K tracks, B wording bands (the most any
+    dimension has; missing bands' edges are +inf), E events.
+
+    Attributes
+    ----------
+    position, salience : array (R, A, D)
+    capability, tactic, flexibility : array (R, A)
+    reservation_utility : array (R, K, A)
+    broker_step : array (R,)
+    status_quo : array (R, D)
+        NaN where the scenario declares none.
+    band_from : array (R, D, B)
+        Where each wording band starts.
+    event_strength : array (R, E)
+        A bilateral event's strength (NaN for other kinds).
+    event_round : array (R, E) of int
+        The round before which an event fires (0 for an event that fires on a condition).
+    event_amount : array (R, E)
+        A shift event's ``to`` (or, if it has none, its ``by``); NaN for other kinds.
+    """
+
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    tactic: np.ndarray
+    flexibility: np.ndarray
+    reservation_utility: np.ndarray
+    broker_step: np.ndarray
+    status_quo: np.ndarray
+    band_from: np.ndarray
+    event_strength: np.ndarray
+    event_round: np.ndarray
+    event_amount: np.ndarray
+
+    @property
+    def replicates(self) -> int:
+        return self.position.shape[0]
+
+
+def _band_from(scenario: Scenario) -> np.ndarray:
+    bands = max(len(d.wording) for d in scenario.dimensions)
+    table = np.full((len(scenario.dimensions), bands), np.inf)
+    for d, dimension in enumerate(scenario.dimensions):
+        table[d, :len(dimension.wording)] = [band.from_ for band in dimension.wording]
+    return table
+
+
+def declared_inputs(scenario: Scenario, replicates: int = 1) -> Inputs:
+    """The scenario's declared inputs, repeated for ``replicates`` replicates."""
+    def repeat(array) -> np.ndarray:
+        array = np.asarray(array)
+        return np.broadcast_to(array, (replicates,) + array.shape).copy()
+
+    events = scenario.events
+    return Inputs(
+        position=repeat(scenario.position), salience=repeat(scenario.salience),
+        capability=repeat(scenario.capability), tactic=repeat(scenario.tactic),
+        flexibility=repeat(scenario.flexibility), reservation_utility=repeat(scenario.reservation_utility),
+        broker_step=repeat(float(scenario.spec.broker.step)), status_quo=repeat(scenario.status_quo),
+        band_from=repeat(_band_from(scenario)),
+        event_strength=repeat(np.array([getattr(e, "strength", np.nan) for e in events], dtype=float)),
+        event_round=repeat(np.array([e.round or 0 for e in events], dtype=int)),
+        event_amount=repeat(np.array([_amount(e) for e in events], dtype=float)),
+    )
+
+
+def _amount(event) -> float:
+    value = getattr(event, "to", None)
+    value = getattr(event, "by", None) if value is None else value
+    return np.nan if value is None else float(value)
+
+
+def input_cells(scenario: Scenario, item: UncertainInput) -> list[tuple[str, tuple[int, ...]]]:
+    """Where an uncertain number goes: (field of :class:`Inputs`, index after the replicate axis) pairs."""
+    keys, q = item.keys, item.quantity
+    if q in ("capability", "tactic", "flexibility"):
+        return [(q, (scenario.actor_index[keys[0]],))]
+    if q in ("position", "salience"):
+        return [(q, (scenario.actor_index[keys[0]], scenario.dimension_index[keys[1]]))]
+    if q == "reservation_utility":
+        actor = scenario.actor_index[keys[0]]
+        tracks = [scenario.track_index[keys[1]]] if keys[1] else range(len(scenario.tracks))
+        return [(q, (k, actor)) for k in tracks]
+    if q == "broker_step":
+        return [(q, ())]
+    if q == "status_quo":
+        return [(q, (scenario.dimension_index[keys[0]],))]
+    if q == "band":
+        return [("band_from", (scenario.dimension_index[keys[0]], int(keys[1])))]
+    return [(q, (int(keys[0]),))]  # event_strength, event_round, event_amount
+
+
+def copula_uniforms(items: Sequence[UncertainInput], root_seed: int, replicates: Sequence[int]) -> np.ndarray:
+    """The probability each item is drawn at, per replicate: :math:`u = \\Phi(z)`, array (R, N).
+
+    :math:`z = \\ell f + \\sqrt{1 - \\ell^2}\\,\\varepsilon`, with ε from the item's own
+    sub-stream and f from its factor's (``factor:<id>``), both keyed by the root seed,
+    the replicate and the name alone (:func:`sim.seeding.stream_uniforms`). An item on
+    no factor takes its sub-stream's uniform itself (:math:`\\Phi(\\varepsilon)`).
+    """
+    from scipy.special import ndtr, ndtri
+
+    factors = sorted({item.factor for item in items if item.factor is not None})
+    names = [item.path for item in items] + [f"factor:{f}" for f in factors]
+    drawn = stream_uniforms(root_seed, replicates, names)
+    u = drawn[:, :len(items)].copy()
+    if factors:
+        shared = ndtri(drawn[:, len(items):])
+        for j, item in enumerate(items):
+            if item.factor is not None:
+                loading = item.loading
+                z = loading * shared[:, factors.index(item.factor)] + np.sqrt(1.0 - loading ** 2) * ndtri(u[:, j])
+                u[:, j] = np.clip(ndtr(z), 2.0 ** -54, 1.0 - 2.0 ** -53)  # strictly inside (0, 1)
+    return u
+
+
+def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int]) -> Inputs:
+    """The inputs of Monte Carlo replicates ``replicates`` (indices), drawn from the declared uncertainty.
+
+    A pure function of the scenario, the root seed and the replicate indices: a
+    replicate's inputs do not depend on which others are drawn with it, nor on the
+    design point of a sweep (common random numbers across points).
+    """
+    replicates = list(replicates)
+    inputs = declared_inputs(scenario, len(replicates))
+    items = scenario.uncertain_inputs
+    if not items or not replicates:
+        return inputs
+    values = quantiles(items, copula_uniforms(items, root_seed, replicates))
+    for j, item in enumerate(items):
+        for name, index in input_cells(scenario, item):
+            target = getattr(inputs, name)
+            target[(slice(None),) + index] = values[:, j].astype(target.dtype)
+    return inputs
+
+
+
+def event_input(scenario: Scenario, state, event, rows, name: str):
+    """An event's ``strength`` or ``amount`` (a shift's ``to`` or ``by``) in replicates ``rows``.
+
+    Read from the state (``event_strength``, ``event_amount``: per replicate, drawn where
+    uncertain) for the scenario's own events; an event that is not the scenario's
+    (built by hand) takes its declared value.
+    """
+    index = scenario.event_index(event)
+    if index is None:
+        return _amount(event) if name == "amount" else float(event.strength)
+    return getattr(state, f"event_{name}")[rows, index]
