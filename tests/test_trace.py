@@ -268,7 +268,7 @@ def test_cli_trace_prints_rounds_with_names_drafts_and_events(capsys):
     assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--trace"]) == 0
     out = capsys.readouterr().out
     assert "\nRound 11\n  event: bilateral usa-uk (strength 0.5)" in out
-    assert "United States" in out and "signed" in out and "pledge.aid_level" in out
+    assert "United States" in out and "signed" in out and "pledge" in out
 
 
 def test_format_trace_of_an_smp_run_shows_ktab_quantities():

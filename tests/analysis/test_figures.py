@@ -35,7 +35,7 @@ def test_statement_distribution(monte_carlo, tmp_path):
     assert any(label.startswith("weighted median") for label in labels)
     assert any(label.startswith("nash") for label in labels)
     wording = [t.get_text().replace("\n", " ") for t in ax.texts]
-    assert any("Ukraine will be able to join once the war has ended." in w for w in wording)
+    assert any("Ukraine can join only once the war has ended." in w for w in wording)
     heights = sum(patch.get_height() * patch.get_width() for patch in ax.patches if patch.get_height() > 0
                   and patch.get_width() < 5)
     assert heights == pytest.approx(1.0, rel=1e-6)  # the histogram is the agreed runs' density

@@ -14,7 +14,7 @@ def data():
 
 
 def test_paths_name_numbers_by_id_index_and_wildcard(data):
-    assert current_values(data, "actors.germany.position.membership_timing") == [15.0]
+    assert current_values(data, "actors.germany.position.membership_timing") == [30.0]
     assert current_values(data, "events.0.strength") == [0.5]
     assert len(current_values(data, "actors.*.flexibility")) == 11
     changed = apply(data, {"actors.*.flexibility": 0.25, "deadline": 9.7})
@@ -28,7 +28,7 @@ def test_paths_name_numbers_by_id_index_and_wildcard(data):
     ("actors.germany.flexibilty", "'actors.germany' has no 'flexibilty'; did you mean 'flexibility'?"),
     ("tracks.consensus.deadlin", "did you mean 'deadline'?"),
     ("actors.germany.name", "names str 'Germany', not a number"),
-    ("events.4.round", "'events' is a list of 1; use an index from 0 to 0"),
+    ("events.4.round", "'events' is a list of 2; use an index from 0 to 1"),
 ])
 def test_unknown_paths_suggest_the_nearest_name(data, path, message):
     with pytest.raises(PathError, match=message.replace("?", r"\?").replace("(", r"\(").replace(")", r"\)")):
