@@ -79,9 +79,11 @@ def statement_distribution(results: Results, dimension: str) -> Figure:
     d = scenario.dimension_index[dimension]
     low, high = scenario.lower[d], scenario.upper[d]
     name = scenario.dimensions[d].name or dimension
-    track_kind = next(t.rule_kind for t in scenario.tracks if d in t.all_dims)
+    owner = next(t for t in scenario.tracks if d in t.all_dims)
+    track_kind = "framework" if d in owner.framework_dims else owner.rule_kind
     forecast = track_kind == "forecast"
     title = {"opt_in": f"Umbrella commitment on {name} (signatories' capability-weighted mean pledge)",
+             "framework": f"Umbrella framework text on {name} (settled together by the signatories)",
              "forecast": f"Forecast on {name} (the model's, at its last round, settled or not)"}.get(
         track_kind, f"Agreed statement on {name}")
     figure, (ax,) = _figure(results, title)
