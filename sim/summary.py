@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
+from sim import wording as bands
 from sim.records import possible_members
 from sim.scenario.scenario import Scenario
 
@@ -55,8 +56,16 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
     Agreement probabilities carry 95% Wilson intervals; rounds and statements are
     quantiles over the runs that agreed (for a forecast track, ``agreement`` is the
     share of runs in which the model settled, and the statement, the model's
-    forecast, is over every run, with the weighted median and mean under ``forecast``); blocking and signing are shares of all runs;
-    mean utility and concession are over the runs where they are defined.
+    forecast, is over every run, with the weighted median and mean under ``forecast``);
+    blocking and signing are shares of all runs; mean utility and concession are over
+    the runs where they are defined.
+
+    ``wording_shares`` gives, per dimension, the share of *all* runs landing in each
+    wording band with its 95% Wilson interval, then a row for the runs with no
+    statement (no agreement, or an opt-in track not launched; none on a forecast
+    track), so the shares sum to 1 (:func:`sim.wording.band_shares`); ``modal_band``
+    is the band most runs land in. ``wording_at_median`` is the wording of the median
+    statement, kept for compatibility.
     """
     runs = table.num_rows
     summary: dict[str, Any] = {
@@ -69,7 +78,7 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
     for track in scenario.tracks:
         agreed = _column(table, f"{track.id}.agreed").astype(bool)
         rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
-        dims = [scenario.dimension_ids[d] for d in track.dims]
+        dims = [scenario.dimension_ids[d] for d in track.all_dims]
         forecast = track.rule_kind == "forecast"
         counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
         statement = {d: _quantiles(_column(table, f"statement.{d}")[counted]) for d in dims}
@@ -84,10 +93,14 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
             "rounds": _quantiles(rounds[agreed]),
             "statement": statement,
             "wording_at_median": wording,
+            "wording_shares": {},
+            "modal_band": {},
             "blocking": {a: _share_listed(blockers, a) for a in actors},
             "mean_utility": {a: _mean_or_none(_column(table, f"utility.{track.id}.{a}")) for a in actors},
             "mean_concession": {a: _mean_or_none(_column(table, f"concession.{track.id}.{a}")) for a in actors},
         }
+        for d in dims:
+            entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, table, d)
         if forecast:
             entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
                                  for name in ("median", "mean")}

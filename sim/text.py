@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sim.kernel.events import describe_event
 from sim.outcome import RunOutcome, TrackOutcome
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["describe_protocol", "describe_scenario", "format_baselines", "format_monte_carlo", "format_run",
-           "format_sensitivity"]
+__all__ = ["decimals", "describe_protocol", "describe_scenario", "format_baselines", "format_monte_carlo",
+           "format_number", "format_run", "format_sensitivity"]
 
 
 def _pct(value: float) -> str:
@@ -66,8 +67,30 @@ def describe_scenario(scenario: Scenario, source: str) -> str:
     return "\n".join(lines)
 
 
-def _number(value: float) -> str:
-    return f"{value:7.1f}" if value == value else "      -"
+def decimals(width: float) -> int:
+    """How many decimals to print a value on a dimension with this range width.
+
+    The step nearest to a thousandth of the width on a log scale,
+    ``round(3 - log10(width))``, at least 0: width 100 gives 1 decimal, 10 and 6
+    give 2, 2 and 1 give 3, 0.1 gives 4, 1000 and more give 0. A width that is not
+    a positive number gives 2.
+    """
+    if not (math.isfinite(width) and width > 0):
+        return 2
+    return max(0, round(3 - math.log10(width)))
+
+
+def format_number(value: float, width: float) -> str:
+    """A value on a dimension of range width ``width``, at :func:`decimals` places; ``-`` for NaN."""
+    return f"{value:.{decimals(width)}f}" if value == value else "-"
+
+
+def _width(scenario: Scenario, dimension_id: str) -> float:
+    return float(scenario.width[scenario.dimension_index[dimension_id]])
+
+
+def _number(value: float, width: float) -> str:
+    return format_number(value, width).rjust(7)
 
 
 PER_ROUND_SHOWN = 12
@@ -84,7 +107,8 @@ def _forecast_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) 
     lines.append(f"    {'':<22}{'model':>8}{'median':>8}{'mean':>8}  wording (model)")
     for d in dims:
         final = {name: result.forecast[name][d][-1] for name in ("model", "median", "mean")}
-        lines.append(f"    {d:<22}" + "".join(_number(final[n]).rjust(8) for n in ("model", "median", "mean"))
+        width = _width(scenario, d)
+        lines.append(f"    {d:<22}" + "".join(_number(final[n], width).rjust(8) for n in ("model", "median", "mean"))
                      + f"  \"{scenario.wording(d, final['model'])}\"")
     missing = [d for d in dims if scenario.status_quo[scenario.dimension_index[d]] != scenario.status_quo[
         scenario.dimension_index[d]]]
@@ -101,16 +125,12 @@ def _forecast_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) 
         if t is None:
             lines.append(f"    {'...':>5}  (rounds {PER_ROUND_SHOWN}-{played - 3}: see --json or --trace)")
             continue
-        lines.append(f"    {t:>5}" + "".join("  " + "".join(_short(result.forecast[n][d][t]).rjust(7) for n in names)
-                                          .rjust(22) for d in dims))
+        lines.append(f"    {t:>5}" + "".join("  " + "".join(format_number(result.forecast[n][d][t], _width(scenario, d))
+                                                           .rjust(7) for n in names).rjust(22) for d in dims))
     lines.append(f"    {'actor':<12}{'utility':>9}{'conceded':>9}   (from its opening ideal point)")
     for actor, value in result.utility.items():
         lines.append(f"    {actor:<12}{value:>9.2f}{result.concession[actor]:>9.2f}")
     return lines
-
-
-def _short(value: float) -> str:
-    return f"{value:.2f}" if value == value else "-"
 
 
 def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> list[str]:
@@ -127,18 +147,20 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
     label = "Umbrella (signatories' capability-weighted mean pledge)" if track.rule_kind == "opt_in" else "Statement"
     lines.append(f"  {label if result.agreed else 'Status quo'}:")
     for d in dims:
-        lines.append(f"    {d:<22}{_number(shown[d])}  \"{scenario.wording(d, shown[d])}\"")
+        lines.append(f"    {d:<22}{_number(shown[d], _width(scenario, d))}  \"{scenario.wording(d, shown[d])}\"")
     if not result.agreed and track.rule_kind not in ("opt_in", "forecast"):
         lines.append("  Last draft on the table:")
         for d in dims:
-            lines.append(f"    {d:<22}{_number(result.last_draft[d])}  \"{scenario.wording(d, result.last_draft[d])}\"")
+            draft = result.last_draft[d]
+            lines.append(f"    {d:<22}{_number(draft, _width(scenario, d))}  \"{scenario.wording(d, draft)}\"")
         lines.append(f"  Blocked by: {', '.join(result.blockers) if result.blockers else 'nobody (no rule met)'}")
     if track.rule_kind == "opt_in":
         lines.append(f"  Signatories ({len(result.signatories)}): {', '.join(result.signatories) or 'none'}")
         header = "    " + f"{'signatory':<12}" + "".join(f"{d:>16}" for d in dims) + f"{'utility':>9}{'conceded':>9}"
         lines.append(header)
         for actor, pledge in result.pledges.items():
-            lines.append("    " + f"{actor:<12}" + "".join(f"{pledge[d]:>16.1f}" for d in dims)
+            lines.append("    " + f"{actor:<12}" + "".join(format_number(pledge[d], _width(scenario, d)).rjust(16)
+                                                     for d in dims)
                          + f"{result.utility[actor]:>9.2f}{result.concession[actor]:>9.2f}")
         missing = [a for a in result.utility if a not in result.signatories]
         if missing:
@@ -193,16 +215,17 @@ def _interval(entry: dict[str, Any]) -> str:
 
 
 def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
-    """The summary of a Monte Carlo: agreement probability, rounds, statement quantiles, blockers."""
+    """The summary of a Monte Carlo: agreement probability, rounds, statement quantiles with the share
+    of runs in each wording band, blockers."""
     lines = [f"{scenario.name}: Monte Carlo of {summary['runs']} runs (seed {summary['seed']})"]
     if not scenario.has_uncertainty:
-        lines.append("note: the scenario declares no uncertainty (no position_sd, deterministic acceptance), "
-                     "so every run is the same")
+        lines.append("note: the scenario declares no uncertainty (no [[uncertainties]] or position_sd, "
+                     "deterministic acceptance), so every run is the same")
     lines += [f"Every track {_agreed_word(scenario)}: {_interval(summary['agreement'])}", ""]
     for track, entry in zip(scenario.tracks, summary["tracks"]):
         lines.append(_header(scenario, track))
         if track.rule_kind == "forecast":
-            lines.extend(_forecast_distribution(entry, track))
+            lines.extend(_forecast_distribution(scenario, entry, track, summary["runs"]))
             lines.append("")
             continue
         lines.append(f"  Agreement: {_interval(entry['agreement'])}")
@@ -210,13 +233,14 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
         if rounds:
             lines.append(f"  Round agreed: median {rounds['q50']:g} (5% {rounds['q05']:g}, 25% {rounds['q25']:g}, "
                          f"75% {rounds['q75']:g}, 95% {rounds['q95']:g})")
-        lines.append(f"  {'statement (agreed runs)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}  wording at the median")
+        lines.append(f"  {'statement (agreed runs)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}")
+        given = "if launched" if track.rule_kind == "opt_in" else "if agreed"
         for d, q in entry["statement"].items():
             if q is None:
                 lines.append(f"    {d:<22}  no run agreed")
-                continue
-            cells = "".join(f"{q[key]:>7.1f}" for key in ("q05", "q25", "q50", "q75", "q95"))
-            lines.append(f"    {d:<20}{cells}  \"{entry['wording_at_median'][d]}\"")
+            else:
+                lines.append(f"    {d:<20}{_cells(q, _width(scenario, d))}")
+            lines.extend(_band_lines(entry["wording_shares"][d], entry["modal_band"][d], summary["runs"], given))
         blocking = {a: v for a, v in sorted(entry["blocking"].items(), key=lambda kv: -kv[1]) if v > 0}
         if track.rule_kind != "opt_in":
             lines.append("  Blocked (share of runs): " + (
@@ -232,20 +256,61 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _forecast_distribution(entry: dict[str, Any], track: TrackInfo) -> list[str]:
+def _cells(quantiles: dict[str, float], width: float) -> str:
+    return "".join(format_number(quantiles[key], width).rjust(7) for key in ("q05", "q25", "q50", "q75", "q95"))
+
+
+BAND_TEXT = 60
+"""Longest band text the Monte Carlo summary prints (longer ones are cut at a word, with "...")."""
+
+
+def clip(text: str, limit: int = BAND_TEXT) -> str:
+    """``text``, or its first words and ``...`` if it is longer than ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 3]
+    words = head.rsplit(" ", 1)[0] if " " in head else head
+    return words.rstrip(" ,;:.") + "..."
+
+
+def _span(row: dict[str, Any], key: str) -> str:
+    low, high = row[key]
+    return f"{100 * low:.1f}-{100 * high:.1f}%"
+
+
+def _band_lines(rows: list[dict[str, Any]], modal: int | None, runs: int, given: str | None) -> list[str]:
+    """The share of all runs in each wording band with its 95% interval (``*`` the modal band),
+    then the no-statement row.
+
+    ``given`` heads a column of the shares among the runs with a statement; it shows only
+    when some run has none.
+    """
+    conditional = given is not None and any(row["band"] is None and row["count"] for row in rows)
+    extra = f"{given:>11}" if conditional else ""
+    lines = [f"      {'share':>6}  {'95% CI':<12}{extra}  {'from':>6}  wording band (share of all {runs} runs; "
+             "* modal)"]
+    for row in rows:
+        band = row["band"] is not None
+        mark = "*" if band and row["band"] == modal else " "
+        if conditional:
+            extra = f"{_pct(row['share_of_statements']):>11}" if band else " " * 11
+        start = f"{row['from']:>6g}" if band else " " * 6
+        text = f'"{clip(row["text"])}"' if band else row["text"]
+        lines.append(f"    {mark} {_pct(row['share']):>6}  {_span(row, 'ci95'):<12}{extra}  {start}  {text}")
+    return lines
+
+
+def _forecast_distribution(scenario: Scenario, entry: dict[str, Any], track: TrackInfo, runs: int) -> list[str]:
     lines = [f"  Settled within {track.deadline} rounds: {_interval(entry['agreement'])}"]
     rounds = entry["rounds"]
     if rounds:
         lines.append(f"  Round settled: median {rounds['q50']:g} (5% {rounds['q05']:g}, 95% {rounds['q95']:g})")
-    lines.append(f"  {'forecast (every run)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}  "
-                 "wording at the median")
+    lines.append(f"  {'forecast (every run)':<24}{'5%':>7}{'25%':>7}{'50%':>7}{'75%':>7}{'95%':>7}")
     for d, q in entry["statement"].items():
         rows = [("model", q)] + [(name, entry["forecast"][name][d]) for name in ("median", "mean")]
         for name, values in rows:
-            label = f"{d} ({name})"
-            cells = "".join(f"{values[key]:>7.2f}" for key in ("q05", "q25", "q50", "q75", "q95"))
-            wording = f"  \"{entry['wording_at_median'][d]}\"" if name == "model" else ""
-            lines.append(f"    {label:<20}{cells}{wording}")
+            lines.append(f"    {d + ' (' + name + ')':<20}{_cells(values, _width(scenario, d))}")
+        lines.extend(_band_lines(entry["wording_shares"][d], entry["modal_band"][d], runs, None))
     return lines
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
+from sim import wording
 from sim.analysis.results import Results
 from sim.baselines import baselines
 from sim.errors import InputError
@@ -21,6 +23,7 @@ __all__ = [
     "statement_values",
     "time_to_agreement",
     "trajectory_bands",
+    "wording_shares",
 ]
 
 
@@ -39,6 +42,36 @@ def statement_values(results: Results, dimension: str) -> tuple[pd.Series, float
     table = results.table([f"{track.id}.agreed", f"statement.{dimension}"])
     agreed = table[f"{track.id}.agreed"].astype(bool) | (track.rule_kind == "forecast")
     return table.loc[agreed, f"statement.{dimension}"].rename(dimension), float(1 - agreed.mean())
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else value
+
+
+def wording_shares(results: Results, dimension: str) -> pd.DataFrame:
+    """The share of all runs whose statement on a dimension falls in each wording band.
+
+    One row per band, then, on a track that can fail, one for the runs with no
+    statement (``band`` -1: no agreement, or an opt-in track not launched), so
+    ``share`` sums to 1 (:func:`sim.wording.band_shares`). Columns: ``band``,
+    ``from`` (NaN on the no-statement row), ``text``, ``count``, ``share``,
+    ``ci_low`` and ``ci_high`` (95% Wilson), ``share_of_statements`` (among the runs
+    with a statement; NaN on the no-statement row) and ``modal`` (the band most runs
+    land in). A ``band.<dimension>`` column in the runs table is used when present.
+    """
+    scenario = results.scenario
+    track = wording.track_of(scenario, dimension)
+    column = wording.BAND_COLUMN.format(dimension)
+    names = [f"{track.id}.agreed", f"statement.{dimension}"]
+    if column in pq.read_schema(results.runs_path).names:
+        names.append(column)
+    rows, modal = wording.shares_from_table(scenario, results.table(names), dimension)
+    return pd.DataFrame([{"band": -1 if row["band"] is None else row["band"],
+                          "from": _or_nan(row["from"]), "text": row["text"],
+                          "count": row["count"], "share": row["share"], "ci_low": row["ci95"][0],
+                          "ci_high": row["ci95"][1],
+                          "share_of_statements": _or_nan(row.get("share_of_statements")),
+                          "modal": row["band"] is not None and row["band"] == modal} for row in rows])
 
 
 def baseline_lines(results: Results) -> pd.DataFrame:

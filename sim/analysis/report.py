@@ -14,6 +14,7 @@ from sim.analysis.plot import plan
 from sim.analysis.results import Results
 from sim.output import write_text
 from sim.summary import agreement_interval
+from sim.text import format_number
 
 __all__ = ["report_html", "write_report"]
 
@@ -52,6 +53,20 @@ def _what_was_run(results: Results) -> str:
     return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
 
 
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _modal_text(shares) -> str:
+    """The modal band's text with its share of all runs and interval, for the key-number table."""
+    modal = shares[shares["modal"]]
+    if modal.empty:
+        return ""
+    row = modal.iloc[0]
+    return (f"{html.escape(row.text)} <span class='muted'>({_pct(row.share)} of runs, "
+            f"{_pct(row.ci_low)} to {_pct(row.ci_high)})</span>")
+
+
 def _key_numbers(results: Results) -> str:
     scenario = results.scenario
     table = results.table(["agreed"] + [f"{t.id}.agreed" for t in scenario.tracks])
@@ -64,22 +79,23 @@ def _key_numbers(results: Results) -> str:
     for track in scenario.tracks:
         track_agreed = int(table[f"{track.id}.agreed"].sum())
         t_low, t_high = agreement_interval(track_agreed, count)
-        for d in track.dims:
+        for d in track.all_dims:
             dim = scenario.dimension_ids[d]
+            width = float(scenario.width[d])
             values, _ = numbers.statement_values(results, dim)
             if len(values):
-                q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
+                q05, q50, q95 = (format_number(v, width) for v in np.quantile(values, [0.05, 0.5, 0.95]))
                 among = "runs' forecasts" if track.rule_kind == "forecast" else "agreements"
-                statement = f"{q50:.1f} (90% of {among} between {q05:.1f} and {q95:.1f})"
-                wording = scenario.wording(dim, q50)
+                statement = f"{q50} (90% of {among} between {q05} and {q95})"
             else:
-                statement, wording = "never agreed", ""
+                statement = "never agreed"
             settled = " settled" if track.rule_kind == "forecast" else ""
             rows.append(f"<tr><td>{html.escape(track.id)}</td><td>{100 * track_agreed / count:.1f}%{settled} "
                         f"({100 * t_low:.1f} to {100 * t_high:.1f})</td><td>{html.escape(dim)}</td>"
-                        f"<td>{statement}</td><td>{html.escape(wording)}</td></tr>")
+                        f"<td>{statement}</td><td>{_modal_text(numbers.wording_shares(results, dim))}</td></tr>")
     parts.append("<table><tr><th>track</th><th>agreed (95% interval)</th><th>dimension</th>"
-                 "<th>statement: median</th><th>draft wording at the median</th></tr>" + "".join(rows) + "</table>")
+                 "<th>statement: median</th><th>most frequent draft wording (share of all runs, 95% interval)"
+                 "</th></tr>" + "".join(rows) + "</table>")
     blockers = []
     for track in scenario.tracks:
         shares = numbers.blocking(results, track.id)
@@ -95,6 +111,33 @@ def _key_numbers(results: Results) -> str:
     return "".join(parts)
 
 
+def _wording_tables(results: Results) -> str:
+    """Per dimension: the share of all runs in each wording band with its 95% Wilson interval."""
+    scenario = results.scenario
+    parts = ["<p>Each row is one outcome on the dimension: a wording band the statement falls in, or no "
+             "statement at all (no agreement, the status quo holding; an opt-in track not launched). Shares "
+             "are of all runs and sum to 100%; the bold row is the most frequent band. The last column is the "
+             "share among the runs that produced a statement.</p>"]
+    for track in scenario.tracks:
+        for d in track.all_dims:
+            dim = scenario.dimension_ids[d]
+            shares = numbers.wording_shares(results, dim)
+            rows = []
+            for row in shares.to_dict("records"):
+                band = row["band"] >= 0
+                style = " style='font-weight:600'" if row["modal"] else ""
+                rows.append(f"<tr{style}><td>{row['from']:g}</td>" if band else f"<tr{style}><td></td>")
+                rows.append(f"<td>{html.escape(row['text'])}</td><td>{_pct(row['share'])}</td>"
+                            f"<td>{_pct(row['ci_low'])} to {_pct(row['ci_high'])}</td><td>{row['count']:,}</td>"
+                            f"<td>{_pct(row['share_of_statements']) if band else ''}</td></tr>")
+            name = scenario.dimensions[d].name or dim
+            parts.append(f"<h3>{html.escape(name)} <span class='muted'>({html.escape(dim)}, track "
+                         f"{html.escape(track.id)})</span></h3><table><tr><th>from</th><th>wording</th>"
+                         "<th>share of runs</th><th>95% interval</th><th>runs</th><th>share of statements</th></tr>"
+                         + "".join(rows) + "</table>")
+    return "".join(parts)
+
+
 def report_html(results: Results) -> str:
     """The report as one HTML document with its figures embedded (opens with no network)."""
     sections = [f"<figure><img alt='{html.escape(item.name)}' src='data:image/png;base64,{_png(item.make())}'>"
@@ -103,7 +146,8 @@ def report_html(results: Results) -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(results.scenario.name)}</h1>"
             f"<p class='muted'>{title}</p><h2>What was run</h2><table>{_what_was_run(results)}</table>"
-            f"<h2>Key numbers</h2>{_key_numbers(results)}<h2>Figures</h2>{''.join(sections)}"
+            f"<h2>Key numbers</h2>{_key_numbers(results)}"
+            f"<h2>Wording: share of runs per band</h2>{_wording_tables(results)}<h2>Figures</h2>{''.join(sections)}"
             f"<p class='muted'>Generated by negsim {html.escape(str(results.manifest.get('package_version', '')))} "
             f"from {html.escape(str(results.folder))}.</p></body></html>\n")
 

@@ -41,7 +41,9 @@ def test_report_is_self_contained_with_the_key_numbers(monte_carlo, tmp_path, ca
     assert len(images) == 9
     table = monte_carlo.table()
     assert f"Every track agreed in {100 * table['agreed'].mean():.1f}% of runs" in page
-    assert "draft wording at the median" in page and "Package version" in page and "Root seed" in page
+    assert "most frequent draft wording" in page and "Wording: share of runs per band" in page
+    assert "no agreement (status quo holds)" in page
+    assert "Package version" in page and "Root seed" in page
     assert page.count("<figcaption>") == 9
 
 
