@@ -155,6 +155,13 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
             lines.append(f"    {d:<22}{_number(draft, _width(scenario, d))}  \"{scenario.wording(d, draft)}\"")
         lines.append(f"  Blocked by: {', '.join(result.blockers) if result.blockers else 'nobody (no rule met)'}")
     if track.rule_kind == "opt_in":
+        framework = [scenario.dimension_ids[d] for d in track.framework_dims]
+        if framework:
+            lines.append("  Framework text (settled together by the signatories):" if result.agreed else
+                         "  Framework text: none agreed (the umbrella did not launch)")
+            for d in framework if result.agreed else []:
+                value = result.statement[d]
+                lines.append(f"    {d:<22}{_number(value, _width(scenario, d))}  \"{scenario.wording(d, value)}\"")
         lines.append(f"  Signatories ({len(result.signatories)}): {', '.join(result.signatories) or 'none'}")
         header = "    " + f"{'signatory':<12}" + "".join(f"{d:>16}" for d in dims) + f"{'utility':>9}{'conceded':>9}"
         lines.append(header)

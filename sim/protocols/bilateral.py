@@ -119,10 +119,14 @@ class Bilateral(Protocol):
     toward those who object to it, as in the mediated protocol but with the step
     scaled by the objectors' share of the capability concerned
     (:math:`\\lambda \\sum_{i \\in O} c_i / \\sum_{i} c_i`), so a lone minor donor
-    cannot drag the joint text toward itself. A participant signs
-    only when its pledge deal closes and both it and the counterpart accept the
-    framework text at their current demands; the text is frozen when the umbrella
-    launches (``min_signatories`` reached), and later signatories take it as it is.
+    cannot drag the joint text toward itself. A deal is the pledge and the text
+    together: each side values it as :math:`(1 - \\phi) u(y_i) + \\phi u(f)`, with
+    :math:`\\phi` its share of salience on the framework dimensions; the participant
+    offers the pledge that makes the deal worth its demand, and signs when the
+    counterpart's value of the deal meets the counterpart's demand (a text so bad
+    for it that no pledge makes up for it keeps it out). The text is frozen when
+    the umbrella launches (``min_signatories`` reached); later signatories take it
+    as it is.
     """
 
     name = "bilateral"
@@ -177,16 +181,29 @@ class Bilateral(Protocol):
         weights = utility.salience_weights(salience)
         demand = concession.demand(round_, track.deadline, state.tactic, state.reservation_utility[:, track.index])
         demand = np.broadcast_to(demand, state.capability.shape)
-        offers = pledge_offers(position, weights, position[:, q, :], demand, width)
-        own_value = utility.utility(offers, position, weights, width)
-        their_value = utility.utility(offers, position[:, q:q + 1, :], weights[:, q:q + 1, :], width)
+        # With a framework text a deal is the pledge and the text together: each side weighs them by
+        # its salience on each (share_f on the framework), and the participant offers the pledge that
+        # makes the whole deal worth its demand to it.
+        share_f = np.zeros_like(demand)
+        framework_value = np.ones_like(demand)
+        if len(track.framework_dims):
+            framework_round(scenario, track, state, round_, demand, rngs)
+            framework_value = state.extra["bilateral.framework_utility"][:, k, :]
+            on_framework = state.salience[:, :, track.framework_dims].sum(axis=2)
+            total = on_framework + salience.sum(axis=2)
+            share_f = np.divide(on_framework, total, out=np.zeros_like(total), where=total > 0)
+        on_pledge = 1.0 - share_f
+        pledge_demand = np.divide(demand - share_f * framework_value, on_pledge, out=np.array(demand, dtype=float),
+                                  where=on_pledge > 1e-12)
+        offers = pledge_offers(position, weights, position[:, q, :], np.clip(pledge_demand, 0.0, 1.0), width)
+        own_value = on_pledge * utility.utility(offers, position, weights, width) + share_f * framework_value
+        their_pledge = utility.utility(offers, position[:, q:q + 1, :], weights[:, q:q + 1, :], width)
+        their_value = on_pledge[:, q:q + 1] * their_pledge + share_f[:, q:q + 1] * framework_value[:, q:q + 1]
         their_demand = np.broadcast_to(demand[:, q:q + 1], their_value.shape)
         rule = scenario.spec.acceptance
         noise = draws.uniforms(rngs, (their_value.shape[1],), live) if rule.rule == "logistic" else None
         deal = acceptance.accepts(their_value, their_demand, rule.rule, rule.temperature, noise)
-        if len(track.framework_dims):
-            framed = framework_round(scenario, track, state, round_, demand, rngs)
-            deal = deal & framed & framed[:, q:q + 1]
+        deal &= own_value >= demand - acceptance.TOLERANCE  # a pledge alone cannot make up for the text
 
         waiting = state.participating[:, k, :] & ~state.signed[:, k, :] & live[:, None]
         new = waiting & deal

@@ -206,8 +206,9 @@ class Scenario:
 
     @property
     def has_uncertainty(self) -> bool:
-        """Whether a Monte Carlo draws anything: uncertain inputs or logistic acceptance."""
-        return bool(self.uncertain_inputs) or self.spec.acceptance.rule == "logistic"
+        """Whether a Monte Carlo draws anything: uncertain inputs, logistic acceptance or a random protocol."""
+        return (bool(self.uncertain_inputs) or self.spec.acceptance.rule == "logistic"
+                or any(registry.get(track.protocol).is_stochastic(track) for track in self.tracks))
 
     @cached_property
     def uncertain_inputs(self) -> tuple:

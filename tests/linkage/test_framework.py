@@ -78,3 +78,21 @@ def test_only_opt_in_tracks_have_a_framework():
     with pytest.raises(InputError) as caught:
         build(data)
     assert any("only an opt-in track has a framework text" in line for line in caught.value.problems)
+
+
+def test_a_deal_is_the_pledge_and_the_text_together():
+    """Vilnius, declared inputs: Ukraine would reject the duration text on its own at the launch round,
+    but accepts deals in which generous pledges make up for it.
+
+    Its demand at round t is Faratin's a(t) = r + (1 - r)(1 - ((t - 1)/(T - 1))^(1/beta)), with r = 0.5,
+    beta = 0.3, T = 13; the text alone is worth 1 - |f - 10|/10 to it (it wants 10 years).
+    """
+    from tests.conftest import SCENARIOS
+    from sim.scenario import load_scenario
+
+    outcome = run(load_scenario(SCENARIOS / "vilnius_2023.toml")).outcome().track("umbrella")
+    assert outcome.agreed
+    launch, text = outcome.round, outcome.statement["aid_duration"]
+    demand = 0.5 + 0.5 * (1 - ((launch - 1) / 12) ** (1 / 0.3))
+    assert 1 - abs(text - 10) / 10 < demand  # the text alone falls short of Ukraine's demand
+    assert len(outcome.signatories) >= 4
