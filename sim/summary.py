@@ -104,6 +104,8 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
         if forecast:
             entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
                                  for name in ("median", "mean")}
+            entry["settled"] = entry["agreement"]  # for a forecast, agreement means the model settled
+            del entry["blocking"]  # nobody blocks a forecast
         if track.rule_kind == "opt_in":
             signatories = table.column(f"{track.id}.signatories").to_pylist()
             entry["signing"] = {a: _share_listed(signatories, a) for a in actors}

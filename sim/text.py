@@ -318,6 +318,11 @@ def _forecast_distribution(scenario: Scenario, entry: dict[str, Any], track: Tra
         for name, values in rows:
             lines.append(f"    {d + ' (' + name + ')':<20}{_cells(values, _width(scenario, d))}")
         lines.extend(_band_lines(entry["wording_shares"][d], entry["modal_band"][d], runs, None))
+    conceded = {a: v for a, v in entry["mean_concession"].items() if v is not None}
+    if conceded:
+        ranked = sorted(conceded.items(), key=lambda kv: -kv[1])
+        lines.append("  Mean concession (from its opening ideal point; 0 = the forecast is its ideal): "
+                     + ", ".join(f"{a} {v:.2f}" for a, v in ranked))
     return lines
 
 
