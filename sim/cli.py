@@ -232,7 +232,7 @@ def _run(args: argparse.Namespace) -> int:
 
         table = baselines(scenario)
         result["baselines"] = table.to_dict(orient="records")
-        report += "\n" + text.format_baselines(table)
+        report += "\n" + text.format_baselines(table, scenario)
     sys.stdout.write(output.dumps(result) if args.json else report)
     if args.out and not args.json:
         extras = [name for name, wanted in (("trajectories.parquet", args.trajectories), ("trace.parquet", args.trace))

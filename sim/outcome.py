@@ -70,7 +70,7 @@ class TrackOutcome:
     def is_forecast(self) -> bool:
         return self.rule == "forecast"
 
-    def _wording(self, scenario: Scenario, dimension_id: str, value: float) -> str:
+    def wording(self, scenario: Scenario, dimension_id: str, value: float) -> str:
         """The statement's wording with this run's band edges (``band``), else the declared ones."""
         band = self.band.get(dimension_id) if self.agreed or self.is_forecast else None
         if band is None:
@@ -96,7 +96,7 @@ class TrackOutcome:
             "agreed": self.agreed,
             "round": self.round,
             "statement": {d: _number(v) for d, v in self.statement.items()},
-            "wording": {d: self._wording(scenario, d, v) for d, v in shown.items()},
+            "wording": {d: self.wording(scenario, d, v) for d, v in shown.items()},
             "last_draft": {d: _number(v) for d, v in self.last_draft.items()},
             "utility": {a: _number(v) for a, v in self.utility.items()},
             "concession": {a: _number(v) for a, v in self.concession.items()},

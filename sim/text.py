@@ -147,7 +147,7 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
     label = "Umbrella (signatories' capability-weighted mean pledge)" if track.rule_kind == "opt_in" else "Statement"
     lines.append(f"  {label if result.agreed else 'Status quo'}:")
     for d in dims:
-        lines.append(f"    {d:<22}{_number(shown[d], _width(scenario, d))}  \"{scenario.wording(d, shown[d])}\"")
+        lines.append(f"    {d:<22}{_number(shown[d], _width(scenario, d))}  \"{result.wording(scenario, d, shown[d])}\"")
     if not result.agreed and track.rule_kind not in ("opt_in", "forecast"):
         lines.append("  Last draft on the table:")
         for d in dims:
@@ -161,7 +161,7 @@ def _track_lines(scenario: Scenario, track: TrackInfo, result: TrackOutcome) -> 
                          "  Framework text: none agreed (the umbrella did not launch)")
             for d in framework if result.agreed else []:
                 value = result.statement[d]
-                lines.append(f"    {d:<22}{_number(value, _width(scenario, d))}  \"{scenario.wording(d, value)}\"")
+                lines.append(f"    {d:<22}{_number(value, _width(scenario, d))}  \"{result.wording(scenario, d, value)}\"")
         lines.append(f"  Signatories ({len(result.signatories)}): {', '.join(result.signatories) or 'none'}")
         header = "    " + f"{'signatory':<12}" + "".join(f"{d:>16}" for d in dims) + f"{'utility':>9}{'conceded':>9}"
         lines.append(header)
@@ -204,7 +204,7 @@ def format_run(scenario: Scenario, outcome: RunOutcome, event_log: list[str]) ->
     for track, result in zip(scenario.tracks, outcome.tracks):
         lines.extend(_track_lines(scenario, track, result))
         lines.append("")
-    text = [scenario.wording(d, v) for t in outcome.tracks if t.agreed and t.rule != "opt_in"
+    text = [t.wording(scenario, d, v) for t in outcome.tracks if t.agreed and t.rule != "opt_in"
             for d, v in t.statement.items()]
     if text:
         lines.append("Draft statement:")
@@ -326,15 +326,16 @@ def _forecast_distribution(scenario: Scenario, entry: dict[str, Any], track: Tra
     return lines
 
 
-def format_baselines(table) -> str:
-    """The closed-form baselines, one line per track, dimension and baseline."""
+def format_baselines(table, scenario: Scenario | None = None) -> str:
+    """The closed-form baselines, one line per track, dimension and baseline (at each dimension's precision)."""
     lines = ["Baselines (closed form, declared inputs):"]
     for (track, dimension), rows in table.groupby(["track", "dimension"], sort=False):
         lines.append(f"  {track} / {dimension}")
         status_quo = rows.loc[rows["baseline"] == "status_quo", "value"]
         declared = not (len(status_quo) and status_quo.isna().all())
         for row in rows.itertuples():
-            value = f"{row.value:7.1f}" if row.value == row.value else "      -"
+            width = _width(scenario, dimension) if scenario is not None else 100.0
+            value = _number(row.value, width)
             why = "(no point every actor prefers to the status quo)" if declared else "(no status quo declared)"
             wording = f'  "{row.wording}"' if row.wording else f"  {why}"
             lines.append(f"    {row.baseline:<16}{value}{wording}")

@@ -309,3 +309,16 @@ def test_switching_a_forecast_file_to_a_voting_protocol_asks_for_a_status_quo(ca
     err = capsys.readouterr().err
     assert "dimensions[0].status_quo" in err and "needs a status quo" in err
     assert "Traceback" not in err
+
+
+def test_a_replicates_text_and_json_use_its_own_drawn_band_edges(capsys):
+    """Vilnius draws its band edges: the printed statement's wording is the one the JSON reports."""
+    for replicate in range(6):
+        assert main(["run", VILNIUS, "--seed", "7", "--replicate", str(replicate), "--json"]) == 0
+        tracks = json.loads(capsys.readouterr().out)["tracks"]
+        assert main(["run", VILNIUS, "--seed", "7", "--replicate", str(replicate)]) == 0
+        out = capsys.readouterr().out
+        for track in tracks:
+            for dim, text in track["wording"].items():
+                if track["statement"][dim] is not None:
+                    assert f'"{text}"' in out, (replicate, dim, text)
