@@ -45,18 +45,22 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise InputError(source, ["no such file" if not path.exists() else "not a file"])
     data = _parse(path)
-    return scenario_from_dict(data, source=source)
+    return scenario_from_dict(data, source=source, evidence=True)
 
 
-def scenario_from_dict(data: Any, *, source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as plain data (the parsed contents of a file)."""
+def scenario_from_dict(data: Any, *, source: str = "<scenario>", evidence: bool = False) -> Scenario:
+    """Validate a scenario given as plain data (the parsed contents of a file).
+
+    ``evidence``: also check quoted positions against their bands (as when loading a file;
+    off for the variants sweeps and ``--set`` build, which move positions on purpose).
+    """
     if not isinstance(data, dict):
         raise InputError(source, ["the file must hold a table of scenario fields at its top level"])
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
         raise InputError(source, [describe_validation_error(item) for item in error.errors()]) from None
-    problems = check_references(spec)
+    problems = check_references(spec, evidence=evidence)
     if problems:
         raise InputError(source, [f"{field}: {message}" for field, message in problems])
     return Scenario(spec)

@@ -18,10 +18,17 @@ from sim.scenario.uncertainties import check_uncertainties
 Problem = tuple[str, str]
 
 
-def check_references(spec: ScenarioSpec) -> list[Problem]:
-    """Return every cross-reference problem in ``spec`` (empty when it is consistent)."""
+def check_references(spec: ScenarioSpec, *, evidence: bool = False) -> list[Problem]:
+    """Return every cross-reference problem in ``spec`` (empty when it is consistent).
+
+    ``evidence``: also check that each quoted position sits in the band its quote
+    supports. Done for a scenario as its file is written (:func:`sim.scenario.load_scenario`),
+    not for the variants a sweep or ``--set`` makes, which move positions on purpose.
+    """
     problems: list[Problem] = []
-    for check in (_unique_ids, _actors, _tracks, _events, _packages, _evidence, check_uncertainties):
+    checks = (_unique_ids, _actors, _tracks, _events, _packages) + ((_evidence,) if evidence else ()) + (
+        check_uncertainties,)
+    for check in checks:
         problems.extend(check(spec))
     return problems
 

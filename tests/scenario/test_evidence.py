@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import InputError
-from tests.conftest import actor, build, scenario_data
+from sim.scenario import scenario_from_dict
+from tests.conftest import actor, scenario_data
+
+
+def build(data):
+    return scenario_from_dict(data, evidence=True)
 
 BANDS = [{"from": 0, "text": "no timeline"}, {"from": 25, "text": "only after the war"},
          {"from": 50, "text": "a faster path even during the war"}]
@@ -37,3 +42,8 @@ def test_a_band_that_does_not_exist_is_refused():
     with pytest.raises(InputError) as caught:
         build(data(30, QUOTE | {"band": 30}))
     assert "'d' has no wording band starting at 30 (bands start at 0, 25, 50)" in caught.value.problems[0]
+
+
+def test_variants_that_move_a_quoted_position_on_purpose_are_not_refused():
+    """A sweep or --set builds variants without the evidence check: moving Germany is the point of it."""
+    scenario_from_dict(data(95, QUOTE))
