@@ -23,21 +23,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from sim.scenario.fields import NonNegative, Positive
+
 __all__ = ["Beta", "Choice", "Distribution", "Normal", "Triangular", "Uncertainty", "Uniform", "KINDS"]
 
 KINDS = ("normal", "uniform", "triangular", "beta", "choice")
-
-
-def _positive(value: float) -> float:
-    if value <= 0:
-        raise ValueError(f"must be > 0, got {value:g}")
-    return value
-
-
-def _non_negative(value: float) -> float:
-    if value < 0:
-        raise ValueError(f"must be >= 0, got {value:g}")
-    return value
 
 
 def _loading(value: float) -> float:
@@ -46,8 +36,6 @@ def _loading(value: float) -> float:
     return value
 
 
-Positive = Annotated[float, AfterValidator(_positive)]
-NonNegative = Annotated[float, AfterValidator(_non_negative)]
 Loading = Annotated[float, AfterValidator(_loading)]
 
 

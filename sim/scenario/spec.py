@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.scenario.fields import Identifier, NonNegative, OpenUnitInterval, Positive, Rounds, UnitInterval
 
 from sim.scenario.distributions import Uncertainty
 
@@ -38,43 +40,7 @@ __all__ = [
 ]
 
 
-def _within(lower: float, upper: float, *, open_lower: bool = False):
-    """Build a validator for ``lower <= x <= upper`` (``lower < x`` if ``open_lower``)."""
-    bracket = "(" if open_lower else "["
 
-    def check(value: float) -> float:
-        too_low = value <= lower if open_lower else value < lower
-        if too_low or value > upper:
-            raise ValueError(f"must be in {bracket}{lower:g}, {upper:g}], got {value:g}")
-        return value
-
-    return check
-
-
-def _positive(value: float) -> float:
-    if value <= 0:
-        raise ValueError(f"must be > 0, got {value:g}")
-    return value
-
-
-def _non_negative(value: float) -> float:
-    if value < 0:
-        raise ValueError(f"must be >= 0, got {value:g}")
-    return value
-
-
-def _at_least_one(value: int) -> int:
-    if value < 1:
-        raise ValueError(f"must be >= 1, got {value}")
-    return value
-
-
-UnitInterval = Annotated[float, AfterValidator(_within(0.0, 1.0))]
-OpenUnitInterval = Annotated[float, AfterValidator(_within(0.0, 1.0, open_lower=True))]
-Positive = Annotated[float, AfterValidator(_positive)]
-NonNegative = Annotated[float, AfterValidator(_non_negative)]
-Rounds = Annotated[int, AfterValidator(_at_least_one)]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
 
 class _Frozen(BaseModel):
