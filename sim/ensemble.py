@@ -74,12 +74,12 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
     Parameters
     ----------
     root_seed : int
-        Root of the seed tree; replicate r (at design point p) is seeded as in
-        :func:`sim.seeding.run_seed`.
+        Root of the seed tree; replicate r is seeded as in :func:`sim.seeding.run_seed`,
+        at every design point alike (common random numbers).
     replicates : sequence of int
         Replicate indices (inputs are drawn from the declared uncertainty, as in a Monte Carlo).
     point : int, optional
-        Design point, for sweeps.
+        Design point, for sweeps: fills the ``point`` column; no seed depends on it.
     run_ids : sequence of int, optional
         Row identifiers (default: the replicate indices).
     trajectories : bool
@@ -88,7 +88,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         Keep the per-round trace, one row per actor (:meth:`EnsembleResult.trace_table`).
     """
     replicates = list(replicates)
-    seeds = [run_seed(root_seed, r, point) for r in replicates]
+    seeds = [run_seed(root_seed, r) for r in replicates]
     rngs = [np.random.default_rng(seed) for seed in seeds]
     state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
     opening = state.position.copy()

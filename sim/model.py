@@ -63,8 +63,9 @@ class NegotiationModel(mesa.Model):
         root seed and replicate alone) and the generator is the replicate's own
         (:mod:`sim.seeding`); when omitted, the run uses the declared inputs.
     point : int, optional
-        Design point of a sweep (with ``replicate``): seeds the run's generator by
-        (point, replicate); the inputs' draws do not depend on it.
+        Design point of a sweep (with ``replicate``), kept as ``self.point`` for the
+        record; neither the run's generator nor the inputs' draws depend on it
+        (common random numbers, :mod:`sim.seeding`).
     collect : bool
         Record per-round data in ``self.datacollector`` (off for speed in a Monte Carlo).
     trace : bool, optional
@@ -76,7 +77,7 @@ class NegotiationModel(mesa.Model):
         self.root_seed = case.seed if seed is None else int(seed)
         self.replicate = replicate
         self.point = point
-        self.run_seed = run_seed(self.root_seed, replicate, point)
+        self.run_seed = run_seed(self.root_seed, replicate)
         super().__init__(rng=self.run_seed)
         self.case = case
         inputs = draw_inputs(case, self.root_seed, [replicate]) if replicate is not None else None

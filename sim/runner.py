@@ -32,8 +32,9 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
         Re-create this replicate of a Monte Carlo (inputs drawn from the declared
         uncertainty); omitted, the run uses the declared inputs.
     point : int, optional
-        With ``replicate``, re-create that run of a sweep's design point (give the
-        scenario with the point's parameter values).
+        With ``replicate``, the run of a sweep's design point (give the scenario with
+        the point's parameter values); it changes no seed: every design point's replicate r
+        draws the same numbers (common random numbers, :mod:`sim.seeding`).
     collect : bool
         Keep per-round data (``model.trajectory()``).
     trace : bool, optional

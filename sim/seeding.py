@@ -3,10 +3,21 @@
 **A run's generator.** A Monte Carlo replicate's generator comes from
 ``SeedSequence(root, spawn_key=(replicate,))``, the same sequence
 ``SeedSequence(root).spawn(n)[replicate]`` gives, so the seed of replicate 17 does
-not depend on how many replicates ran. A sweep's run at design point p uses
-``spawn_key=(p, replicate)``. A single nominal run (no replicate) uses
+not depend on how many replicates ran. A single nominal run (no replicate) uses
 ``SeedSequence(root)`` itself. The run's generator draws what happens during the
-run: logistic acceptance, a stochastic protocol's choices.
+run: logistic acceptance, a stochastic protocol's choices, alternating offers'
+recognition.
+
+A sweep's run (design point p, replicate r) uses the same ``spawn_key=(r,)``: the
+design point is not part of any key. Replicate r therefore meets the same random
+inputs *and* the same stochastic events at every design point (*common random
+numbers*), and a parameter that has no effect leaves every outcome identical, row
+for row, across the design points (a test checks it). Its ``run_seed`` column is
+the same at every point, and the run is the replicate r of a Monte Carlo of the
+point's scenario: ``negsim run --set ... --replicate R`` (``--point P`` is accepted
+but changes no seed) or ``negsim run EXPERIMENT --point P --replicate R``
+re-create it alone. (Keyed by (p, r), as it once was, replicate noise differed from
+point to point and showed up in sensitivity indices as effects of inert levers.)
 
 **Named sub-streams for uncertain inputs.** Each uncertain input (one number of
 the scenario, named by its own dotted path p, e.g. ``actors.usa.position.aid_level``)
@@ -24,7 +35,8 @@ numpy alone re-creates it). So:
   path's draws;
 - a sweep's design point does not enter the key (only the root seed and the
   replicate do): every design point sees the same draws for replicate r, *common
-  random numbers*, so a difference between points is the levers' effect, not noise;
+  random numbers* (as the run's generator above), so a difference between points
+  is the levers' effect, not noise;
 - the Mesa model (one replicate) and the ensemble (many) draw the same inputs.
 
 :func:`stream_uniforms` computes many sub-streams at once with numpy's
@@ -42,19 +54,22 @@ import numpy as np
 __all__ = ["run_seed", "run_rng", "stable_hash", "stream_state", "stream_uniforms"]
 
 
-def run_seed(root: int, replicate: int | None = None, point: int | None = None) -> int:
-    """The integer seed handed to one run's model (64 bits from its seed sequence)."""
+def run_seed(root: int, replicate: int | None = None) -> int:
+    """The integer seed handed to one run's model (64 bits from its seed sequence).
+
+    By (root, replicate) alone: a sweep's design point does not enter it (common
+    random numbers, module docstring).
+    """
     if replicate is None:
         sequence = np.random.SeedSequence(root)
     else:
-        key = (replicate,) if point is None else (point, replicate)
-        sequence = np.random.SeedSequence(root, spawn_key=key)
+        sequence = np.random.SeedSequence(root, spawn_key=(replicate,))
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
 
 
-def run_rng(root: int, replicate: int | None = None, point: int | None = None) -> np.random.Generator:
+def run_rng(root: int, replicate: int | None = None) -> np.random.Generator:
     """The generator one run draws from: ``numpy.random.default_rng(run_seed(...))``."""
-    return np.random.default_rng(run_seed(root, replicate, point))
+    return np.random.default_rng(run_seed(root, replicate))
 
 
 def stable_hash(name: str) -> int:

@@ -368,3 +368,19 @@ def format_sensitivity(result: dict[str, Any]) -> str:
     for metric, reason in result["skipped"].items():
         lines.append(f"Sensitivity of {metric}: skipped ({reason})")
     return "\n".join(lines) + "\n"
+
+
+def format_variance(variance: dict[str, dict[str, Any]], warnings: list[str]) -> str:
+    """Each outcome's variance over a sweep's runs, within design points (replicate noise) and
+    between them, then the sweep's warnings."""
+    lines = ["Variance over the runs, within design points (replicate noise) and between them:",
+             f"  {'outcome':<44}{'runs':>9}{'within':>11}{'between':>11}{'within %':>10}"]
+    for metric, parts in variance.items():
+        if parts["within_share"] is None:
+            lines.append(f"  {metric:<44}{parts['runs']:>9}  " + ("never agreed" if not parts["runs"] else
+                                                                   "the same in every run"))
+            continue
+        lines.append(f"  {metric:<44}{parts['runs']:>9}{parts['within']:>11.4g}{parts['between']:>11.4g}"
+                     f"{parts['within_share']:>10.0%}")
+    lines += [f"warning: {warning}" for warning in warnings]
+    return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,16 @@ from sim.errors import InputError
 from sim.experiment.load import Experiment, load_experiment
 from sim.output import dumps, write_parquet, write_text
 from sim.scenario.scenario import scenario_record
-from sim.sweeps.sensitivity import SENSITIVITY_DESIGNS, sensitivity
+from sim.sweeps.sensitivity import SENSITIVITY_DESIGNS, sensitivity, sensitivity_warnings, variance_decomposition
 from sim.sweeps.task import Chunk, ChunkTask, chunk_plan, run_chunk
 
 __all__ = ["FORMAT", "SweepResult", "sweep"]
 
 FORMAT = "negsim-sweep/1"
 _ARTIFACTS = ("parts", "trajectories", "manifest.json", "points.parquet", "runs.parquet", "sensitivity.json")
+SEEDING = "common random numbers: replicate r's generator and inputs are keyed by (seed, r), at every point"
+"""The manifest's ``seeding``: how its runs were seeded (:mod:`sim.seeding`). A sweep written before
+the run generator stopped depending on the design point has none and cannot be resumed."""
 MANIFEST_INTERVAL = 2.0
 """Seconds between manifest updates while a sweep runs (parts on disk are the record of what is done)."""
 
@@ -39,6 +42,10 @@ class SweepResult:
     chunks_run: int
     runs_path: Path
     sensitivity: dict[str, Any] | None
+    variance: dict[str, dict[str, Any]] | None = None
+    """Per outcome, its variance within and between design points (:func:`variance_decomposition`)."""
+    warnings: list[str] = field(default_factory=list)
+    """Replicate noise that dominates an outcome, indices outside [0, 1] (:func:`sensitivity_warnings`)."""
 
     def table(self) -> pa.Table:
         """The consolidated table: one row per run, in run-id order."""
@@ -72,6 +79,9 @@ def _prepare(out: Path, experiment: Experiment, resume: bool, overwrite: bool) -
         if manifest["experiment"]["digest"] != experiment.digest:
             raise InputError(str(out), ["the experiment or its scenario changed since this sweep started; "
                                         "use --overwrite to start again"])
+        if manifest.get("seeding") != SEEDING:
+            raise InputError(str(out), ["this sweep was started with seeds by (point, replicate), before common "
+                                        "random numbers; use --overwrite to start again"])
         return
     if present or others:
         raise InputError(str(out), ["is not empty; use --resume to continue the sweep in it, "
@@ -88,6 +98,7 @@ def _manifest(experiment: Experiment, chunks: list[Chunk], done: set[int], engin
         "scenario": scenario_record(experiment.scenario, experiment.scenario_path),
         "package_version": _version(),
         "seed": spec.seed,
+        "seeding": SEEDING,
         "replicates": spec.replicates,
         "design": {"kind": spec.design.kind, "samples": spec.design.samples, "points": experiment.points.count,
                    "parameters": list(experiment.points.names)},
@@ -157,7 +168,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
     seeds, design, chunks and their status), ``points.parquet`` (the design), and at
     the end the consolidated ``runs.parquet`` (one row per run: run id, design point,
     replicate, seeds, every varied parameter, the outcome columns) and, for Sobol'
-    and Morris designs, ``sensitivity.json``.
+    and Morris designs, ``sensitivity.json`` (indices on per-point means, the variance
+    within and between points, warnings). ``SweepResult.variance`` and ``.warnings``
+    hold the variance decomposition and its warnings for every design.
 
     Parameters
     ----------
@@ -240,9 +253,13 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
         raise
     runs_path = out / "runs.parquet"
     _consolidate(parts, chunks, runs_path)
+    variance = variance_decomposition(experiment, runs_path)
     result_sensitivity = None
     if experiment.spec.design.kind in SENSITIVITY_DESIGNS:
-        result_sensitivity = sensitivity(experiment, runs_path)
+        result_sensitivity = sensitivity(experiment, runs_path, variance)
         write_text(out / "sensitivity.json", dumps(result_sensitivity))
+        found = result_sensitivity["warnings"]
+    else:
+        found = sensitivity_warnings(variance)
     write_text(out / "manifest.json", dumps(_manifest(experiment, chunks, done, engine, "complete")))
-    return SweepResult(out, experiment.total_runs, len(chunks), ran, runs_path, result_sensitivity)
+    return SweepResult(out, experiment.total_runs, len(chunks), ran, runs_path, result_sensitivity, variance, found)

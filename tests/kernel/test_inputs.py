@@ -16,7 +16,7 @@ from sim.kernel.inputs import copula_uniforms, declared_inputs, draw_inputs
 from sim.output import dumps
 from sim.records import runs_schema, table_from_records
 from sim.runner import monte_carlo, run
-from sim.seeding import stable_hash, stream_state, stream_uniforms
+from sim.seeding import run_seed, stable_hash, stream_state, stream_uniforms
 from tests.conftest import actor, build, dimension, scenario_data
 
 N = 20_000  # replicates for the distribution checks: draws are vectorised, so this takes milliseconds
@@ -185,7 +185,9 @@ def test_every_design_point_of_a_sweep_sees_the_same_draws(tmp_path):
     assert np.array_equal(draws[0].tactic, draws[1].tactic) and len(np.unique(draws[0].tactic[:, hawk])) == 6
     runs = [run_ensemble(s, 5, range(6), point=p) for p, s in enumerate(points)]
     assert np.array_equal(runs[0].opening, runs[1].opening)  # the same drawn openings at both points
-    assert not np.array_equal(runs[0].coordinates["run_seed"], runs[1].coordinates["run_seed"])
+    # and the same run generator: replicate r's seed does not depend on the design point
+    assert np.array_equal(runs[0].coordinates["run_seed"], runs[1].coordinates["run_seed"])
+    assert runs[0].coordinates["run_seed"].tolist() == [run_seed(5, r) for r in range(6)]
 
 
 # --- both engines, and re-creating a run -------------------------------------------------------------
