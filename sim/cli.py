@@ -32,6 +32,7 @@ examples:
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank --resume
   negsim run experiments/vilnius_flank.toml --point 3 --replicate 7   # re-create one run of the sweep
   negsim validate experiments/vilnius_flank.toml                   # its design, levers and uncertainties
+  negsim discover results/vilnius_flank --outcome 'not consensus.agreed'   # which input ranges lead there
 """
 
 
@@ -58,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--replicate", type=int, default=None, metavar="R",
                      help="re-create replicate R of a Monte Carlo alone, with its drawn inputs")
     run.add_argument("--point", type=int, default=None, metavar="P",
-                     help="with --replicate and --set: re-create that run of a sweep's design point P")
+                     help="with --replicate and an experiment file: re-create that row of the sweep (design "
+                          "point P); with --set the point's values are given by --set, since every point of a "
+                          "sweep shares replicate R's random numbers")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="override one number of the scenario, e.g. --set actors.germany.flexibility=0.3 "
                           "(repeatable; paths as in experiment files; a number set is not drawn in a Monte Carlo)")
@@ -139,6 +142,31 @@ def _parser() -> argparse.ArgumentParser:
                     "read it, images embedded so it opens with no network.")
     report.add_argument("results", help="a results folder")
     report.add_argument("--out", metavar="FILE", help="where to write it (default: RESULTS/report.html)")
+
+    discover = commands.add_parser(
+        "discover", help="scenario discovery (PRIM): which ranges of a sweep's inputs lead to an outcome",
+        description="Run PRIM (Friedman and Fisher 1999) on a sweep's results: the box of the varied parameters "
+                    "in which OUTCOME is most concentrated, with its coverage, density and mass, and alternatives "
+                    "along the peeling trajectory. Writes discovery.json and the trade-off figure to --out.",
+        epilog="examples:\n  negsim discover results/vilnius_flank --outcome 'not consensus.agreed'\n"
+               "  negsim discover results/vilnius_flank --outcome 'statement.membership_timing >= 45'\n"
+               "  negsim discover results/vilnius_flank --outcome 'consensus.round <= 10' --min-coverage 0.8\n\n"
+               "OUTCOME: [not] COLUMN [OP NUMBER], COLUMN a column of runs.parquet (agreed, consensus.agreed,\n"
+               "statement.DIM, utility.TRACK.ACTOR, ...), OP one of >= <= > < ==; a comparison with a missing\n"
+               "value (no statement) is false.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    discover.add_argument("results", help="a sweep's results folder")
+    discover.add_argument("--outcome", required=True, metavar="EXPR",
+                          help="the outcome to explain, e.g. 'not consensus.agreed' or 'statement.membership_timing "
+                               ">= 45'")
+    discover.add_argument("--min-coverage", type=float, default=0.5, metavar="C",
+                          help="the chosen box keeps at least this share of the runs with the outcome (default 0.5)")
+    discover.add_argument("--alpha", type=float, default=0.05, metavar="A",
+                          help="share of the box's runs peeled at each step (default 0.05)")
+    discover.add_argument("--mass-min", type=float, default=0.05, metavar="M",
+                          help="peeling stops before the box holds less than this share of all runs (default 0.05)")
+    discover.add_argument("--out", metavar="DIR", help="where to write discovery.json and the figure "
+                                                      "(default: RESULTS/discovery)")
+    discover.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="figure format (default png)")
 
     commands.add_parser("protocols", help="list the negotiation protocols with their citations",
                         description="List every protocol: what it does, its citation, whether it is "
@@ -317,7 +345,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.experiment.load import load_experiment
     from sim.sweeps import sweep
     from sim.sweeps.executors import executor_for
-    from sim.text import format_sensitivity
+    from sim.text import format_sensitivity, format_variance
 
     problems = []
     if args.workers is not None and args.workers < 1:
@@ -349,6 +377,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if result.sensitivity is not None:
         print(f"wrote {out / 'sensitivity.json'}")
         print(format_sensitivity(result.sensitivity), end="")
+    if result.variance is not None:
+        print(format_variance(result.variance, result.warnings), end="")
     return 0
 
 
@@ -365,6 +395,24 @@ def _report(args: argparse.Namespace) -> int:
     from sim.analysis import load_results, write_report
 
     print(write_report(load_results(args.results), args.out))
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from sim.analysis import load_results
+    from sim.analysis.discovery import discover_results, format_discovery, write_discovery
+
+    problems = [f"--{name.replace('_', '-')}: must be in (0, {top:g}), got {value:g}"
+                for name, value, top in (("min_coverage", args.min_coverage, 1.0), ("alpha", args.alpha, 0.5),
+                                         ("mass_min", args.mass_min, 1.0)) if not 0 < value < top]
+    if problems:
+        return _fail(problems)
+    results = load_results(args.results)
+    discovery = discover_results(results, args.outcome, min_coverage=args.min_coverage, alpha=args.alpha,
+                                 mass_min=args.mass_min)
+    sys.stdout.write(format_discovery(discovery.to_dict()))
+    for path in write_discovery(results, discovery, args.out, args.format):
+        print(f"wrote {path}")
     return 0
 
 
@@ -431,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "validate": _validate, "convert": _convert, "protocols": _protocols,
-                "sweep": _sweep, "plot": _plot, "report": _report}
+                "sweep": _sweep, "plot": _plot, "report": _report, "discover": _discover}
     try:
         return handlers[args.command](args)
     except InputError as error:
