@@ -12,13 +12,19 @@ from sim.baselines import baselines
 from sim.errors import InputError
 from sim.records import possible_members
 from sim.summary import agreement_interval
+from sim.text import decimals
 
 __all__ = [
+    "agreement_bins",
     "agreement_by_parameter",
     "agreement_grid",
     "baseline_lines",
     "blocking",
     "concessions",
+    "parameter_label",
+    "parameter_precision",
+    "pooled_parameters",
+    "run_deadlines",
     "sensitivity_table",
     "statement_values",
     "time_to_agreement",
@@ -105,6 +111,79 @@ def agreement_by_parameter(results: Results, parameter: str) -> pd.DataFrame:
     return per_point.reset_index().sort_values([parameter, "point"]).reset_index(drop=True)
 
 
+def agreement_bins(results: Results, parameter: str, bins: int = 8) -> pd.DataFrame:
+    """Agreement probability (every track) in quantile bins of a varied parameter, with 95% Wilson
+    intervals over every run in the bin.
+
+    A parameter with at most ``bins`` distinct values gets one bin per value. Columns: ``low``,
+    ``high`` (the bin's range of the parameter), ``centre`` (the mean value of its runs),
+    ``points`` (design points in it), ``runs``, ``agreed``, ``probability``, ``ci_low``, ``ci_high``.
+    """
+    column = _need_parameter(results, parameter)
+    table = results.table(["point", column, "agreed"])
+    values = table[column].astype(float)
+    if values.nunique() <= bins:
+        keys = values
+    else:
+        keys = pd.qcut(values.rank(method="dense"), bins, labels=False, duplicates="drop")
+    rows = []
+    for _, group in table.groupby(keys.to_numpy(), sort=True):
+        x = group[column].astype(float)
+        stats = _wilson(group)
+        rows.append({"low": x.min(), "high": x.max(), "centre": x.mean(), "points": group["point"].nunique(),
+                     **stats.to_dict()})
+    frame = pd.DataFrame(rows)
+    frame[["runs", "agreed", "points"]] = frame[["runs", "agreed", "points"]].astype(int)
+    return frame
+
+
+def parameter_label(results: Results, path: str) -> str:
+    """A varied parameter by name: ``Poland: flexibility``, ``Germany: membership timing position``,
+    ``Membership language (summit communique): deadline``; the path itself if it names nothing known."""
+    scenario = results.scenario
+    parts = path.split(".")
+
+    def field(words: list[str]) -> str:
+        if len(words) == 2 and words[0] in {"position", "salience", "position_sd"} \
+                and words[1] in scenario.dimension_index:
+            dim = scenario.dimensions[scenario.dimension_index[words[1]]]
+            what = {"position": "position", "salience": "salience", "position_sd": "position spread"}[words[0]]
+            return f"{(dim.name or dim.id)[:1].lower()}{(dim.name or dim.id)[1:]} {what}"
+        if len(words) == 2 and words[0] == "reservation_utility" and words[1] in scenario.track_index:
+            track = scenario.tracks[scenario.track_index[words[1]]]
+            return f"reservation utility on {track.name or track.id}"
+        return " ".join(w.replace("_", " ") for w in words)
+
+    if len(parts) >= 3 and parts[0] == "actors" and parts[1] in scenario.actor_index:
+        actor = scenario.actors[scenario.actor_index[parts[1]]]
+        return f"{getattr(actor, 'name', None) or parts[1]}: {field(parts[2:])}"
+    if len(parts) >= 3 and parts[0] == "tracks" and parts[1] in scenario.track_index:
+        track = scenario.tracks[scenario.track_index[parts[1]]]
+        return f"{track.name or track.id}: {field(parts[2:])}"
+    if len(parts) >= 3 and parts[0] == "dimensions" and parts[1] in scenario.dimension_index:
+        dim = scenario.dimensions[scenario.dimension_index[parts[1]]]
+        return f"{dim.name or dim.id}: {field(parts[2:])}"
+    if len(parts) == 1:
+        return f"{path.replace('_', ' ').capitalize()} (every track)" if path == "deadline" else \
+            path.replace("_", " ").capitalize()
+    return path
+
+
+def parameter_precision(values) -> int:
+    """Decimals to print a parameter's values: 0 if they are whole numbers, else
+    :func:`sim.text.decimals` of their range."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values) or np.allclose(values, np.round(values)):
+        return 0
+    return decimals(float(values.max() - values.min()))
+
+
+def pooled_parameters(results: Results) -> list[str]:
+    """The varied parameters, by name, that a figure drawn over every run of a sweep pools over."""
+    return [parameter_label(results, p) for p in results.parameters] if results.kind == "sweep" else []
+
+
 def agreement_grid(results: Results, first: str, second: str, bins: int | None = None) -> pd.DataFrame:
     """Agreement probability over two parameters: a table indexed by ``second``, columns by ``first``.
 
@@ -130,12 +209,36 @@ def agreement_grid(results: Results, first: str, second: str, bins: int | None =
     return grid.sort_index().sort_index(axis=1)
 
 
+def run_deadlines(results: Results, track) -> np.ndarray:
+    """Each run's own deadline on a track: the design point's value where the sweep varied it
+    (``tracks.<id>.deadline``, or ``deadline`` for a track without its own), else the scenario's."""
+    column = None
+    if f"tracks.{track.id}.deadline" in results.parameters:
+        column = f"param.tracks.{track.id}.deadline"
+    elif "deadline" in results.parameters:
+        specs = getattr(results.scenario.spec, "tracks", ())
+        own = next((getattr(t, "deadline", None) for t in specs if getattr(t, "id", None) == track.id), None)
+        if own is None:
+            column = "param.deadline"
+    if column is None:
+        return np.full(results.runs or len(results.table(["point"] if results.kind == "sweep" else None)),
+                       float(track.deadline))
+    return results.table([column])[column].to_numpy(dtype=float)
+
+
 def time_to_agreement(results: Results) -> pd.DataFrame:
-    """For each round, the share of all runs in which each track had agreed by then (cumulative)."""
+    """For each round, the share of all runs in which each track had agreed by then (cumulative).
+
+    The rounds run to the largest deadline of any run (a sweep may vary deadlines), so the
+    last row is each track's final agreement share.
+    """
     tracks = results.scenario.tracks
     table = results.table([f"{t.id}.round" for t in tracks])
-    last = max(t.deadline for t in tracks)
-    frame = pd.DataFrame({"round": np.arange(1, last + 1)})
+    last = max(float(np.nanmax(run_deadlines(results, t))) for t in tracks)
+    observed = table.to_numpy(dtype=float)
+    if np.isfinite(observed).any():
+        last = max(last, float(np.nanmax(observed)))
+    frame = pd.DataFrame({"round": np.arange(1, int(round(last)) + 1)})
     for track in tracks:
         rounds = table[f"{track.id}.round"].to_numpy(dtype=float)
         frame[track.id] = [(rounds <= r).mean() for r in frame["round"]]

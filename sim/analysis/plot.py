@@ -9,7 +9,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from sim.analysis import figures
+from sim.analysis import figures, numbers
 from sim.analysis.results import Results
 from sim.errors import InputError
 
@@ -50,9 +50,11 @@ def plan(results: Results, families: list[str] | None = None) -> list[Planned]:
         for dim in scenario.dimension_ids:
             what = "the model's forecast" if dim in forecast_dims else "the agreed statement"
             planned.append(Planned("statement", f"statement_{dim}",
-                                   f"Where {what} on {dim} falls across runs: bars and curve are the "
-                                   "distribution, triangles the actors' opening positions, vertical lines the "
-                                   "closed-form baselines, grey bands the wording each range maps to.",
+                                   f"Where {what} on {dim} falls across runs. Top: the share of all runs whose "
+                                   "statement falls in each wording band, with its 95% interval. Bottom: how many "
+                                   "runs land at each value, triangles the actors' opening positions, vertical "
+                                   "lines the closed-form baselines, grey bands the wording each range maps to."
+                                   + (" A sweep pools every design point's runs." if results.kind == "sweep" else ""),
                                    lambda dim=dim: figures.statement_distribution(results, dim)))
     if wanted & {"agreement", "heatmap"} and not results.parameters:
         asked = sorted(wanted & {"agreement", "heatmap"}) if families else []
@@ -62,13 +64,17 @@ def plan(results: Results, families: list[str] | None = None) -> list[Planned]:
     if "agreement" in wanted:
         for parameter in results.parameters:
             planned.append(Planned("agreement", f"agreement_vs_{_slug(parameter)}",
-                                   f"How the chance that every track agrees moves with {parameter}: one dot per "
-                                   "design point, bars its 95% interval over the point's replicates.",
+                                   f"How the chance that every track agrees moves with "
+                                   f"{numbers.parameter_label(results, parameter)}: the design points are cut into "
+                                   "bins of equal size along it; a dot is the share of the bin's runs that agreed, "
+                                   "its vertical bar the 95% interval, its horizontal bar the bin's range.",
                                    lambda p=parameter: figures.agreement_vs_parameter(results, p)))
     if "heatmap" in wanted and len(results.parameters) >= 2:
         first, second = results.parameters[:2]
         planned.append(Planned("heatmap", "agreement_heatmap",
-                               f"The chance of agreement over {first} and {second} together; lighter is likelier "
+                               f"The chance of agreement over {numbers.parameter_label(results, first)} and "
+                               f"{numbers.parameter_label(results, second)} together, written in each cell; "
+                               "lighter is likelier, and the colour scale spans only the cells' range "
                                "(a blank cell had no design point).",
                                lambda: figures.agreement_heatmap(results, first, second)))
     elif "heatmap" in wanted and families and len(results.parameters) < 2:
@@ -76,8 +82,9 @@ def plan(results: Results, families: list[str] | None = None) -> list[Planned]:
     if "time" in wanted:
         planned.append(Planned("time", "time_to_agreement",
                                "The share of runs in which each track had agreed (a forecast track: the model "
-                               "had settled) by each round; a late rise means agreements come under deadline "
-                               "pressure.",
+                               "had settled) by each round, up to the latest deadline of any run (a shaded "
+                               "range: deadlines the design varied); a late rise means agreements come under "
+                               "deadline pressure.",
                                lambda: figures.time_to_agreement(results)))
     if "blocking" in wanted:
         for track in (t for t in scenario.tracks if t.rule_kind != "forecast"):  # nobody blocks a forecast

@@ -22,11 +22,12 @@ def _save(figure: Figure, tmp_path, name: str):
 def test_statement_distribution(monte_carlo, tmp_path):
     figure = figures.statement_distribution(monte_carlo, "membership_timing")
     _save(figure, tmp_path, "statement")
-    ax = figure.axes[0]
+    bars, ax = figure.axes[:2]
     assert ax.get_xlabel() == "Membership timing (0 to 100)"
     assert ax.get_xlim() == (0.0, 100.0)
     assert "Agreed statement on Membership timing" in figure.get_suptitle()
     assert "vilnius_2023: Monte Carlo of 80 runs" in figure.get_suptitle()
+    assert "pooled" not in figure.get_suptitle()  # a Monte Carlo pools no design
     table = monte_carlo.table()
     share = 1 - table["consensus.agreed"].mean()
     assert any(f"no agreement in {100 * share:.1f}% of runs" in t.get_text() for t in ax.texts)
@@ -36,26 +37,50 @@ def test_statement_distribution(monte_carlo, tmp_path):
     assert any(label.startswith("nash") for label in labels)
     wording = [t.get_text().replace("\n", " ") for t in ax.texts]
     assert any("Ukraine can join only once the war has ended." in w for w in wording)
-    heights = sum(patch.get_height() * patch.get_width() for patch in ax.patches if patch.get_height() > 0
-                  and patch.get_width() < 5)
-    assert heights == pytest.approx(1.0, rel=1e-6)  # the histogram is the agreed runs' density
+    heights = sum(patch.get_height() for patch in ax.patches if patch.get_height() > 0 and patch.get_width() < 5)
+    assert heights == pytest.approx(1 - share, rel=1e-6)  # each bar is its bin's share of all runs
+    assert "density" not in ax.get_ylabel() and "how many runs land" in ax.get_title().lower()
 
 
-def test_agreement_vs_parameter_plots_the_mean_of_agreed_per_point(lhs_sweep, tmp_path):
+def test_statement_figure_leads_with_the_share_of_runs_in_each_wording_band(monte_carlo):
+    figure = figures.statement_distribution(monte_carlo, "membership_timing")
+    bars = figure.axes[0]
+    shares = numbers.wording_shares(monte_carlo, "membership_timing")
+    widths = [patch.get_width() for patch in bars.patches]
+    assert widths == pytest.approx(list(shares["share"]))
+    ticks = [t.get_text().replace("\n", " ") for t in bars.get_yticklabels()]
+    assert "Ukraine can join only once the war has ended." in ticks[1]
+    assert all(len(line) <= 46 for t in bars.get_yticklabels() for line in t.get_text().split("\n"))
+
+
+def test_baseline_legend_values_keep_the_dimension_precision(monte_carlo):
+    from sim.text import format_number
+
+    figure = figures.statement_distribution(monte_carlo, "membership_timing")  # width 100: one decimal
+    labels = [t.get_text() for t in figure.axes[1].get_legend().get_texts()]
+    lines = numbers.baseline_lines(monte_carlo)
+    row = lines[(lines["dimension"] == "membership_timing") & (lines["baseline"] == "compromise")].iloc[0]
+    assert any(f"compromise ({format_number(row['value'], 100.0)})" in label for label in labels)
+
+
+def test_agreement_vs_parameter_plots_binned_shares_with_wilson_intervals(lhs_sweep, tmp_path):
     parameter = "actors.poland.flexibility"
-    figure = figures.agreement_vs_parameter(lhs_sweep, parameter)
+    figure = figures.agreement_vs_parameter(lhs_sweep, parameter, bins=4)
     _save(figure, tmp_path, "agreement")
     ax = figure.axes[0]
-    assert ax.get_xlabel() == parameter and ax.get_ylabel() == "agreement probability (every track)"
+    assert ax.get_xlabel().startswith("Poland: flexibility")
+    assert ax.get_ylabel() == "agreement probability (every track)"
+    assert "pooled over the design" in figure.get_suptitle()
     x, y = (np.asarray(values, dtype=float) for values in ax.lines[0].get_data())
+    assert len(x) == 4  # four bins, not one whisker per design point
     table = lhs_sweep.table()
-    expected = table.groupby("point").agg(value=(f"param.{parameter}", "first"), p=("agreed", "mean"))
-    plotted = pd.DataFrame({"value": x, "p": y}).sort_values(["value", "p"]).reset_index(drop=True)
-    np.testing.assert_allclose(plotted.to_numpy(dtype=float),
-                               expected.sort_values(["value", "p"]).to_numpy(dtype=float))
-    frame = numbers.agreement_by_parameter(lhs_sweep, parameter)
-    row = frame.iloc[0]
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx(agreement_interval(int(row["agreed"]), int(row["runs"])))
+    frame = numbers.agreement_bins(lhs_sweep, parameter, 4)
+    assert frame["runs"].sum() == len(table) and frame["points"].sum() == lhs_sweep.manifest["design"]["points"]
+    for row in frame.itertuples():
+        inside = table[(table[f"param.{parameter}"] >= row.low) & (table[f"param.{parameter}"] <= row.high)]
+        assert row.probability == pytest.approx(inside["agreed"].mean())
+        assert (row.ci_low, row.ci_high) == pytest.approx(agreement_interval(int(inside["agreed"].sum()), len(inside)))
+    np.testing.assert_allclose(y, frame["probability"])
 
 
 def test_heatmap_of_two_parameters(lhs_sweep, tmp_path):
@@ -63,10 +88,15 @@ def test_heatmap_of_two_parameters(lhs_sweep, tmp_path):
     figure = figures.agreement_heatmap(lhs_sweep, first, second)
     _save(figure, tmp_path, "heatmap")
     ax = figure.axes[0]
-    assert (ax.get_xlabel(), ax.get_ylabel()) == (first, second)
+    assert ax.get_xlabel().startswith("Poland: flexibility")
+    assert ax.get_ylabel().replace("\n", " ").startswith("Membership language (summit communique): deadline")
     grid = numbers.agreement_grid(lhs_sweep, first, second)
-    np.testing.assert_allclose(np.ma.filled(ax.images[0].get_array(), np.nan), grid.to_numpy(dtype=float))
-    assert np.nanmean(grid.to_numpy(dtype=float)) > 0
+    values = grid.to_numpy(dtype=float)
+    np.testing.assert_allclose(np.ma.filled(ax.images[0].get_array(), np.nan), values)
+    if np.nanmax(values) > np.nanmin(values):
+        assert ax.images[0].get_clim() == pytest.approx((np.nanmin(values), np.nanmax(values)))
+    assert sum(1 for t in ax.texts if t.get_text().endswith("%")) == np.isfinite(values).sum()
+    assert all(t.get_text() == f"{int(round(v))}" for t, v in zip(ax.get_yticklabels(), grid.index))
 
 
 def test_time_to_agreement(monte_carlo, tmp_path):
