@@ -350,8 +350,10 @@ def tradeoff_figure(results: Results, result: dict[str, Any]) -> Figure:
     ax.scatter([100 * chosen["coverage"]], [100 * chosen["density"]], s=260, marker="*", color=PALETTE[7],
                edgecolor="black", lw=1.2, zorder=4, label="chosen box (limits that do not matter dropped)")
     ranges = result["ranges"]
-    text = "\n".join(_wrap_line(f"{name} {_range(lo, hi, ranges[name])}") for name, (lo, hi) in
-                     chosen["restricted"].items()) or "no restriction"
+    from sim.analysis.points import parameter_label
+
+    text = "\n".join(_wrap_line(f"{parameter_label(results.scenario, name)} {_range(lo, hi, ranges[name])}")
+                     for name, (lo, hi) in chosen["restricted"].items()) or "no restriction"
     ax.annotate(f"chosen box: coverage {100 * chosen['coverage']:.0f}%, density {100 * chosen['density']:.0f}%\n{text}",
                 (100 * chosen["coverage"], 100 * chosen["density"]), xytext=(0.03, 0.06), textcoords="axes fraction",
                 fontsize=8, ha="left", va="bottom", arrowprops={"arrowstyle": "->", "color": "#333333", "lw": 0.8},

@@ -255,6 +255,8 @@ def agreement_heatmap(results: Results, first: str, second: str) -> Figure:
         if value == value:
             ax.text(column, row, f"{100 * value:.1f}%", ha="center", va="center", fontsize=7,
                     color="white" if value < middle else "black")
+        else:
+            ax.text(column, row, "no design point", ha="center", va="center", fontsize=6.5, color="#777777")
     ax.set_xlabel(f"{names[0]} (bin centre)")
     ax.set_ylabel(_wrap(f"{names[1]} (bin centre)", 45))
     bar = figure.colorbar(image, ax=ax, label="agreement probability (scale fitted to the cells' range)")

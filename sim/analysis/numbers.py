@@ -138,35 +138,10 @@ def agreement_bins(results: Results, parameter: str, bins: int = 8) -> pd.DataFr
 
 
 def parameter_label(results: Results, path: str) -> str:
-    """A varied parameter by name: ``Poland: flexibility``, ``Germany: membership timing position``,
-    ``Membership language (summit communique): deadline``; the path itself if it names nothing known."""
-    scenario = results.scenario
-    parts = path.split(".")
+    """A varied parameter by name (:func:`sim.analysis.points.parameter_label` on the results' scenario)."""
+    from sim.analysis.points import parameter_label as label
 
-    def field(words: list[str]) -> str:
-        if len(words) == 2 and words[0] in {"position", "salience", "position_sd"} \
-                and words[1] in scenario.dimension_index:
-            dim = scenario.dimensions[scenario.dimension_index[words[1]]]
-            what = {"position": "position", "salience": "salience", "position_sd": "position spread"}[words[0]]
-            return f"{(dim.name or dim.id)[:1].lower()}{(dim.name or dim.id)[1:]} {what}"
-        if len(words) == 2 and words[0] == "reservation_utility" and words[1] in scenario.track_index:
-            track = scenario.tracks[scenario.track_index[words[1]]]
-            return f"reservation utility on {track.name or track.id}"
-        return " ".join(w.replace("_", " ") for w in words)
-
-    if len(parts) >= 3 and parts[0] == "actors" and parts[1] in scenario.actor_index:
-        actor = scenario.actors[scenario.actor_index[parts[1]]]
-        return f"{getattr(actor, 'name', None) or parts[1]}: {field(parts[2:])}"
-    if len(parts) >= 3 and parts[0] == "tracks" and parts[1] in scenario.track_index:
-        track = scenario.tracks[scenario.track_index[parts[1]]]
-        return f"{track.name or track.id}: {field(parts[2:])}"
-    if len(parts) >= 3 and parts[0] == "dimensions" and parts[1] in scenario.dimension_index:
-        dim = scenario.dimensions[scenario.dimension_index[parts[1]]]
-        return f"{dim.name or dim.id}: {field(parts[2:])}"
-    if len(parts) == 1:
-        return f"{path.replace('_', ' ').capitalize()} (every track)" if path == "deadline" else \
-            path.replace("_", " ").capitalize()
-    return path
+    return label(results.scenario, path)
 
 
 def parameter_precision(values) -> int:

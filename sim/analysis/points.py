@@ -115,12 +115,13 @@ def _words(text: str) -> str:
 
 
 def parameter_label(scenario: Scenario, path: str) -> str:
-    """A varied parameter's path in the scenario's own names.
+    """A varied parameter's path in the scenario's own names (the one labelling rule of the analysis).
 
     ``actors.poland.flexibility`` becomes ``"Poland: flexibility"``,
-    ``tracks.consensus.deadline`` the track's name and ``deadline``,
-    ``actors.germany.position.membership_timing`` ``"Germany: position on Membership timing"``;
-    ``*`` reads "every actor" (dimension, track). Unknown forms fall back to the path.
+    ``actors.germany.position.membership_timing`` ``"Germany: membership timing position"``,
+    ``tracks.consensus.deadline`` the track's name and ``deadline``, ``deadline``
+    ``"Deadline (every track)"``; ``*`` reads "every actor" (dimension, track). Unknown
+    forms fall back to the path.
 
     Parameters
     ----------
@@ -137,19 +138,23 @@ def parameter_label(scenario: Scenario, path: str) -> str:
     dimensions = {d.id: d.name or d.id for d in scenario.spec.dimensions}
     tracks = {t.id: t.name or t.id for t in scenario.spec.tracks}
     parts = path.split(".")
+    if len(parts) == 1:
+        return f"{_words(path).capitalize()} (every track)" if path == "deadline" else _words(path).capitalize()
     kinds = {"actors": (actors, "every actor"), "dimensions": (dimensions, "every dimension"),
              "tracks": (tracks, "every track")}
     if len(parts) < 3 or parts[0] not in kinds:
-        return _words(path) if parts[0] in ("deadline", "broker") else path
+        return path
     names, every = kinds[parts[0]]
-    owner = every if parts[1] == "*" else names.get(parts[1], parts[1])
+    owner = every if parts[1] == "*" else names.get(parts[1])
+    if owner is None:
+        return path
     rest = parts[2:]
-    if len(rest) == 2 and rest[0] == "position":
-        field = "position on " + ("every dimension" if rest[1] == "*" else dimensions.get(rest[1], rest[1]))
-    elif len(rest) == 2 and rest[0] in ("reservation_utility", "salience", "position_sd"):
-        table = tracks if rest[0] == "reservation_utility" else dimensions
-        target = "every track" if rest[0] == "reservation_utility" else "every dimension"
-        field = f"{_words(rest[0])} on {target if rest[1] == '*' else table.get(rest[1], rest[1])}"
+    if len(rest) == 2 and rest[0] in ("position", "salience", "position_sd"):
+        what = {"position": "position", "salience": "salience", "position_sd": "position spread"}[rest[0]]
+        name = "every dimension" if rest[1] == "*" else dimensions.get(rest[1], rest[1])
+        field = f"{name[:1].lower()}{name[1:]} {what}"
+    elif len(rest) == 2 and rest[0] == "reservation_utility":
+        field = f"reservation utility on {'every track' if rest[1] == '*' else tracks.get(rest[1], rest[1])}"
     else:
         field = " ".join(_words(p) for p in rest)
     return f"{owner}: {field}"

@@ -72,9 +72,11 @@ def test_parameter_labels(vilnius):
         "Membership language (summit communique): deadline"
     assert points.parameter_label(vilnius, "actors.*.flexibility") == "every actor: flexibility"
     assert points.parameter_label(vilnius, "actors.germany.position.membership_timing") == \
-        "Germany: position on Membership timing"
+        "Germany: membership timing position"
     assert points.parameter_label(vilnius, "dimensions.aid_level.status_quo").endswith(": status quo")
     assert points.parameter_label(vilnius, "broker.step") == "broker.step"
+    assert points.parameter_label(vilnius, "deadline") == "Deadline (every track)"
+    assert points.parameter_label(vilnius, "actors.*.salience.*") == "every actor: every dimension salience"
 
 
 def test_point_table_labels_and_values(vilnius):
