@@ -50,13 +50,14 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     was_open = state.open.copy()
     if trace is not None:
         trace.start_round(state)
-    for track in scenario.tracks:
-        protocol = registry.get(track.protocol)
-        if round_ == 1:
-            protocol.open(scenario, track, state)
+    if round_ == 1:  # every first text is on the table before anything is played (a package spans tracks)
+        for track in scenario.tracks:
+            registry.get(track.protocol).open(scenario, track, state)
             if track.rule_kind == "forecast":
                 everyone = np.arange(state.replicates)
                 record_forecast(scenario, track, state, 0, everyone, np.full((len(everyone), len(track.dims)), np.nan))
+    for track in scenario.tracks:
+        protocol = registry.get(track.protocol)
         if track.package >= 0:
             package = scenario.packages[track.package]
             if track.index == package.tracks[0] and state.open[:, track.index].any():

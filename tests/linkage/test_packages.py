@@ -116,3 +116,17 @@ def test_invalid_packages_are_refused_saying_why(change, message):
     with pytest.raises(InputError) as caught:
         build(data)
     assert any(message in line for line in caught.value.problems), caught.value.problems
+
+
+def test_round_one_judges_the_package_on_every_member_tracks_opening_draft():
+    """Both tracks open at their compromise before the package's first round: A (ideal 100, 100) judges
+    the draft on both issues, never against a member track's status quo."""
+    model = run(build(logroll(package=True)))
+    trace = model.trace()
+    first = trace[trace["round"] == 1].set_index("actor")
+    draft = first[["draft.x", "draft.y"]].iloc[0].to_numpy()
+    assert draft[0] == pytest.approx(90.0) and draft[1] == pytest.approx(10.0)  # the compromises, not (90, 50)
+    for actor_id, ideal, weights in (("a", (100, 100), (0.9, 0.1)), ("b", (0, 0), (0.1, 0.9))):
+        expected = 1 - sum(w * abs(x - p) / 100 for w, x, p in zip(weights, draft, ideal))
+        assert first.loc[actor_id, "track_x.utility"] == pytest.approx(expected)
+        assert first.loc[actor_id, "track_y.utility"] == pytest.approx(expected)
