@@ -32,7 +32,11 @@ def _rule(scenario: Scenario, track: TrackInfo) -> str:
 
 def _header(scenario: Scenario, track: TrackInfo) -> str:
     deadline = "" if track.rule_kind == "forecast" else f"; deadline round {track.deadline}"
-    return f"Track {track.id}: {track.name}  [{_rule(scenario, track)}; protocol {track.protocol}{deadline}]"
+    package = ""
+    if track.package >= 0:
+        info = scenario.packages[track.package]
+        package = f"; in package {info.id}" + (" with linkage" if info.linkage else "")
+    return f"Track {track.id}: {track.name}  [{_rule(scenario, track)}; protocol {track.protocol}{deadline}{package}]"
 
 
 def describe_scenario(scenario: Scenario, source: str) -> str:
@@ -60,8 +64,16 @@ def describe_scenario(scenario: Scenario, source: str) -> str:
     for track in scenario.tracks:
         members = [scenario.actor_ids[i] for i, m in enumerate(track.participants) if m]
         dims = ", ".join(scenario.dimension_ids[d] for d in track.dims)
+        framework = ", ".join(scenario.dimension_ids[d] for d in track.framework_dims)
         lines.append(f"  {_header(scenario, track)}")
-        lines.append(f"    dimensions: {dims}; participants ({len(members)}): {', '.join(members)}")
+        lines.append(f"    dimensions: {dims}" + (f" (pledges); framework text: {framework}" if framework else "")
+                     + f"; participants ({len(members)}): {', '.join(members)}")
+    if scenario.packages:
+        lines.append(f"Packages ({len(scenario.packages)}):")
+        for package in scenario.packages:
+            tracks = ", ".join(scenario.tracks[k].id for k in package.tracks)
+            lines.append(f"  {package.id}: {tracks}; nothing is agreed until everything is agreed, by round "
+                         f"{package.deadline}" + ("; the broker trades across them (linkage)" if package.linkage else ""))
     lines.append(f"Events ({len(scenario.events)}):" if scenario.events else "Events: none")
     lines.extend(f"  {describe_event(e)}" for e in sorted(scenario.events, key=lambda e: (e.round is None, e.round or 0)))
     return "\n".join(lines)
@@ -216,9 +228,9 @@ def format_run(scenario: Scenario, outcome: RunOutcome, event_log: list[str]) ->
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _interval(entry: dict[str, Any]) -> str:
+def _interval(entry: dict[str, Any], runs: int) -> str:
     low, high = entry["ci95"]
-    return f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)}; {entry['count']} runs)"
+    return f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)}; {entry['count']} of {runs} runs)"
 
 
 def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
@@ -228,14 +240,14 @@ def format_monte_carlo(scenario: Scenario, summary: dict[str, Any]) -> str:
     if not scenario.has_uncertainty:
         lines.append("note: the scenario declares no uncertainty (no [[uncertainties]] or position_sd, "
                      "deterministic acceptance), so every run is the same")
-    lines += [f"Every track {_agreed_word(scenario)}: {_interval(summary['agreement'])}", ""]
+    lines += [f"Every track {_agreed_word(scenario)}: {_interval(summary['agreement'], summary['runs'])}", ""]
     for track, entry in zip(scenario.tracks, summary["tracks"]):
         lines.append(_header(scenario, track))
         if track.rule_kind == "forecast":
             lines.extend(_forecast_distribution(scenario, entry, track, summary["runs"]))
             lines.append("")
             continue
-        lines.append(f"  Agreement: {_interval(entry['agreement'])}")
+        lines.append(f"  Agreement: {_interval(entry['agreement'], summary['runs'])}")
         rounds = entry["rounds"]
         if rounds:
             lines.append(f"  Round agreed: median {rounds['q50']:g} (5% {rounds['q05']:g}, 25% {rounds['q25']:g}, "
@@ -308,7 +320,7 @@ def _band_lines(rows: list[dict[str, Any]], modal: int | None, runs: int, given:
 
 
 def _forecast_distribution(scenario: Scenario, entry: dict[str, Any], track: TrackInfo, runs: int) -> list[str]:
-    lines = [f"  Settled within {track.deadline} rounds: {_interval(entry['agreement'])}"]
+    lines = [f"  Settled within {track.deadline} rounds: {_interval(entry['agreement'], runs)}"]
     rounds = entry["rounds"]
     if rounds:
         lines.append(f"  Round settled: median {rounds['q50']:g} (5% {rounds['q05']:g}, 95% {rounds['q95']:g})")

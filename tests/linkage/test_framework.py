@@ -96,3 +96,11 @@ def test_a_deal_is_the_pledge_and_the_text_together():
     demand = 0.5 + 0.5 * (1 - ((launch - 1) / 12) ** (1 / 0.3))
     assert 1 - abs(text - 10) / 10 < demand  # the text alone falls short of Ukraine's demand
     assert len(outcome.signatories) >= 4
+
+
+def test_validate_lists_the_framework_text(capsys):
+    from sim.cli import main
+    from tests.conftest import SCENARIOS
+
+    assert main(["validate", str(SCENARIOS / "vilnius_2023.toml")]) == 0
+    assert "dimensions: aid_level (pledges); framework text: aid_duration;" in capsys.readouterr().out

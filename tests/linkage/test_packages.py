@@ -130,3 +130,19 @@ def test_round_one_judges_the_package_on_every_member_tracks_opening_draft():
         expected = 1 - sum(w * abs(x - p) / 100 for w, x, p in zip(weights, draft, ideal))
         assert first.loc[actor_id, "track_x.utility"] == pytest.approx(expected)
         assert first.loc[actor_id, "track_y.utility"] == pytest.approx(expected)
+
+
+def test_validate_and_the_summary_show_the_package(tmp_path, capsys):
+    import tomli_w
+
+    from sim.cli import main
+
+    path = tmp_path / "logroll.toml"
+    path.write_text(tomli_w.dumps(logroll(package=True, linkage=True)))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Packages (1):" in out and "deal: track_x, track_y; nothing is agreed until everything is agreed" in out
+    assert "the broker trades across them (linkage)" in out
+    assert main(["run", str(path), "--runs", "4", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "in package deal with linkage" in out and "of 4 runs)" in out
