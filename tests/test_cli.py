@@ -259,7 +259,9 @@ def test_convert_to_toml(tmp_path):
     done = negsim("convert", KTAB_CSV, "--to", "toml", "--out", str(out))
     assert done.returncode == 0 and out.exists()
     again = negsim("convert", KTAB_CSV, "--out", str(out))
-    assert again.returncode == 2 and "exists; add --force" in again.stderr
+    assert again.returncode == 2 and "exists; add --overwrite" in again.stderr
+    forced = negsim("convert", KTAB_CSV, "--out", str(out), "--force")  # the older name still works
+    assert forced.returncode == 0, forced.stderr
     assert negsim("validate", str(out)).returncode == 0
 
 

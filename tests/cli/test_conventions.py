@@ -1,0 +1,109 @@
+"""One consistent command line: version, suggestions, no abbreviations, the other kind of file,
+one overwrite rule, each command's own examples, flags that would do nothing refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import __version__
+from sim.cli import EXAMPLES, main
+from tests.conftest import ROOT, SCENARIOS
+
+MINIMAL = str(SCENARIOS / "minimal.toml")
+EXPERIMENT = str(ROOT / "experiments" / "vilnius_flank.toml")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        status = main(list(args))
+    except SystemExit as stop:  # argparse's own exits (--help, --version, usage errors)
+        status = stop.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_version(capsys):
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"negsim {__version__}"
+
+
+@pytest.mark.parametrize("typed, meant", [("rn", "run"), ("valdate", "validate"), ("swep", "sweep"),
+                                          ("protocol", "protocols")])
+def test_a_misspelled_command_gets_a_suggestion(capsys, typed, meant):
+    status, _, err = run(capsys, typed, MINIMAL)
+    assert status == 2 and f"did you mean '{meant}'?" in err
+
+
+def test_options_are_never_abbreviated(capsys):
+    status, _, err = run(capsys, "run", MINIMAL, "--run", "10")
+    assert status == 2 and "unrecognized arguments: --run" in err and "did you mean '--runs'?" in err
+
+
+def test_each_command_recognises_the_other_kind_of_file(capsys):
+    status, _, err = run(capsys, "run", EXPERIMENT)
+    assert status == 2 and "this is an experiment file" in err and f"negsim sweep {EXPERIMENT}" in err
+    status, _, err = run(capsys, "sweep", MINIMAL)
+    assert status == 2 and "this is a scenario file" in err and f"negsim run {MINIMAL}" in err
+    assert "required field" not in err  # not the experiment schema's complaints about a scenario
+    for command in ("plot", "report"):
+        status, _, err = run(capsys, command, MINIMAL)
+        assert status == 2 and "this is a scenario file" in err
+    status, _, err = run(capsys, "convert", EXPERIMENT)
+    assert status == 2 and "this is an experiment file" in err
+
+
+def test_run_out_follows_the_overwrite_rule(capsys, tmp_path):
+    out = tmp_path / "results"
+    assert run(capsys, "run", MINIMAL, "--runs", "5", "--quiet", "--out", str(out), "--trajectories")[0] == 0
+    assert (out / "trajectories.parquet").exists()
+    (out / "notes.txt").write_text("mine")
+    status, _, err = run(capsys, "run", MINIMAL, "--runs", "5", "--quiet", "--out", str(out))
+    assert status == 2 and "is not empty; add --overwrite" in err
+    status, _, err = run(capsys, "run", MINIMAL, "--runs", "5", "--quiet", "--out", str(out), "--overwrite")
+    assert status == 0, err
+    assert not (out / "trajectories.parquet").exists()  # the previous results went; they are not mixed
+    assert (out / "notes.txt").read_text() == "mine"  # what is not ours is left alone
+
+
+def test_plot_report_and_convert_follow_the_overwrite_rule(capsys, tmp_path):
+    out = tmp_path / "results"
+    assert run(capsys, "run", MINIMAL, "--runs", "5", "--quiet", "--out", str(out))[0] == 0
+    assert run(capsys, "plot", str(out), "--figure", "agreement")[0] == 0
+    status, _, err = run(capsys, "plot", str(out), "--figure", "agreement")
+    assert status == 2 and "figures is not empty; add --overwrite" in err
+    assert run(capsys, "plot", str(out), "--figure", "agreement", "--overwrite")[0] == 0
+    assert run(capsys, "report", str(out))[0] == 0
+    status, _, err = run(capsys, "report", str(out))
+    assert status == 2 and "report.html exists; add --overwrite" in err
+    assert run(capsys, "report", str(out), "--overwrite")[0] == 0
+    target = tmp_path / "minimal.toml"
+    assert run(capsys, "convert", MINIMAL, "--out", str(target))[0] == 0
+    status, _, err = run(capsys, "convert", MINIMAL, "--out", str(target))
+    assert status == 2 and "exists; add --overwrite" in err
+    assert run(capsys, "convert", MINIMAL, "--out", str(target), "--force")[0] == 0  # kept as an alias
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_each_help_shows_its_own_examples(capsys, command):
+    status, out, _ = run(capsys, command, "--help")
+    assert status == 0
+    examples = out[out.index("examples:"):]
+    assert f"negsim {command}" in examples
+    others = [other for other in EXAMPLES if other != command and f"negsim {other} " in examples]
+    assert not others, f"{command} --help shows examples of {others}"
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--trajectories"], "--trajectories does nothing without --out"),
+    (["--overwrite"], "--overwrite does nothing without --out"),
+    (["--engine", "mesa"], "--engine: a single run is always one Mesa model"),
+    (["--quiet"], "--quiet: a single run shows no progress bar"),
+])
+def test_flags_that_would_do_nothing_are_refused(capsys, flags, reason):
+    status, out, err = run(capsys, "run", MINIMAL, *flags)
+    assert status == 2 and reason in err and out == ""
+
+
+def test_error_prefixes_are_not_repeated(capsys):
+    status, _, err = run(capsys, "run", MINIMAL, "--set", "deadline=x")
+    assert status == 2 and err.strip() == "error: --set: deadline=x: expected PATH=NUMBER"
