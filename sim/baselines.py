@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog, minimize
 
-from sim.bdm import weighted_median
+from sim.bdm import forecast_weights, weighted_median
 from sim.kernel import utility
 from sim.protocols.mediated import compromise
 from sim.scenario.scenario import Scenario
@@ -21,12 +21,17 @@ BASELINES = ("compromise", "weighted_median", "nash", "status_quo")
 def weighted_medians(position: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """Per dimension, the median of positions weighted by capability x salience.
 
+    On a dimension nobody gives any salience, the capability-weighted median
+    (:func:`sim.bdm.forecast_weights`), as :func:`~sim.protocols.mediated.compromise`
+    falls back to the capability-weighted mean.
+
     Parameters
     ----------
     position, salience : array (A, D)
     capability : array (A,)
     """
-    return np.array([weighted_median(position[:, d], capability * salience[:, d]) for d in range(position.shape[1])])
+    return np.array([weighted_median(position[:, d], forecast_weights(capability, salience[:, d]))
+                     for d in range(position.shape[1])])
 
 
 def nash_bargaining(position: np.ndarray, salience_weights: np.ndarray, width: np.ndarray, status_quo: np.ndarray,
@@ -47,8 +52,8 @@ def nash_bargaining(position: np.ndarray, salience_weights: np.ndarray, width: n
     at its optimum :math:`t_{id} = |x_d - p_{id}|`. Steps, in range-normalised coordinates:
 
     1. Feasibility: the linear program :math:`s^* = \\max \\min_i g_i` (``linprog``). If no point gives every actor
-       a gain above ``tol`` (e.g. the status quo is already Pareto optimal, or an actor cares about nothing),
-       the answer is None.
+       a gain above ``tol`` (e.g. the status quo is already Pareto optimal, every ideal point is the status
+       quo, or an actor cares about nothing: with no salience its gain is 0 everywhere), the answer is None.
     2. The epigraph problem by SLSQP with analytic gradients from that point, under
        :math:`g_i \\ge \\omega_i s^* / 2` (never binding: optimality implies :math:`g_i(x^N) \\ge \\omega_i s^*`).
     3. Polish and verification (``_polish``): SLSQP can stop short near kinks, so an active-set Newton method
@@ -233,7 +238,8 @@ def baselines(scenario: Scenario) -> pd.DataFrame:
     - ``compromise``: capability x salience weighted mean (Achen's compromise model);
     - ``weighted_median``: capability x salience weighted median per dimension;
     - ``nash``: Nash bargaining solution over the status quo with the engine's
-      utility, capability as bargaining weight (NaN when no point is better for everyone);
+      utility, capability as bargaining weight (NaN when no point is better for everyone: e.g. every ideal
+      point is the status quo, or some actor has no salience on the track's dimensions, so cannot gain);
     - ``status_quo``: what holds if nothing is agreed.
 
     Opt-in tracks have no common statement to compare with, so they are skipped.

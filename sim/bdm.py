@@ -43,6 +43,25 @@ with δ_ij = |x_i - x_j|/Δ and μ the capability x salience weighted mean. A ro
 The forecast is the weighted median of positions (weights c x s); the weighted
 mean is reported too, as Scholz et al. plot it.
 
+Degenerate inputs
+-----------------
+No step divides by zero:
+
+- *Nobody gives the dimension any salience* (Σ_i c_i s_i = 0; a scenario file
+  declaring it on a forecast track is refused, but a salience event or draw can
+  bring it about). Every vote is 0, so every P_ij = 0; with s_j = 0 a challenge
+  meets no resistance, EU_ij = U^s - U^sq, and under the target perspective
+  both sides of a dyad expect the same, so nobody moves. The weighted median
+  and mean are then taken with weights c_i alone (:func:`forecast_weights`):
+  the limit of the c x s weights as every salience shrinks alike to zero, and
+  the fallback the compromise and bloc positions use. Before this rule the
+  median silently returned the lowest position.
+- *Every capability is 0 as well* (not reachable from a scenario, which
+  requires capability > 0): equal weights.
+- *Every actor at one position*: every δ_ij = 0, so every vote is 0,
+  P_ij = 0, every actor is equally in danger (r = 1), no offer moves anyone, and
+  the forecast is that position.
+
 Readings
 --------
 Public replications disagree with each other and with the equations as printed
@@ -85,7 +104,7 @@ import numpy as np
 
 __all__ = [
     "AS_PRINTED", "SCHOLZ_CODE", "READINGS", "BDMReading", "BDMRound",
-    "bdm_round", "bdm_run", "expected_utility", "risk_exponents", "win_probability",
+    "bdm_round", "bdm_run", "expected_utility", "forecast_weights", "risk_exponents", "win_probability",
     "weighted_mean", "weighted_median",
 ]
 
@@ -151,16 +170,48 @@ class BDMRound:
     """The kind of offer taken, an index into :data:`OFFER_KINDS`."""
     new_position: np.ndarray
     """Positions after the round."""
+    forecast_weight: np.ndarray | None = None
+    """The forecast's weights (:func:`forecast_weights`): c_i s_i, or c_i where nobody has salience."""
 
     @property
     def median(self) -> np.ndarray:
-        """(R,) the weighted median before the round."""
-        return weighted_median(self.position, self.weight)
+        """(R,) the weighted median before the round (weights :attr:`forecast_weight`)."""
+        return weighted_median(self.position, self.weight if self.forecast_weight is None else self.forecast_weight)
 
     @property
     def mean(self) -> np.ndarray:
-        """(R,) the weighted mean before the round."""
-        return weighted_mean(self.position, self.weight)
+        """(R,) the weighted mean before the round (weights :attr:`forecast_weight`)."""
+        return weighted_mean(self.position, self.weight if self.forecast_weight is None else self.forecast_weight)
+
+
+def forecast_weights(capability: np.ndarray, salience: np.ndarray, members: np.ndarray | None = None
+                     ) -> np.ndarray:
+    r"""The weights of the forecast (median and mean) on one dimension, on the last axis.
+
+    .. math::
+        w_i = m_i c_i s_i \;\text{ if } \sum_j m_j c_j s_j > 0, \quad
+        \text{else } m_i c_i \;\text{ if } \sum_j m_j c_j > 0, \quad \text{else } m_i
+
+    with :math:`m_i` = 1 for a member (every actor when ``members`` is None). Where
+    nobody gives the dimension any salience, each actor weighs by capability
+    alone: the limit of :math:`c_i s_i` when every salience shrinks alike to zero,
+    and the fallback of :func:`sim.protocols.mediated.compromise` and the bloc
+    positions. The weights are zero only where there is no member.
+
+    Parameters
+    ----------
+    capability, salience : array (..., A)
+        Broadcast against each other.
+    members : array (..., A) of bool, optional
+    """
+    capability = np.asarray(capability, dtype=float)
+    salience = np.asarray(salience, dtype=float)
+    shape = np.broadcast_shapes(capability.shape, salience.shape)
+    member = np.ones(shape) if members is None else np.broadcast_to(np.asarray(members, dtype=float), shape)
+    weight = member * capability * salience
+    plain = member * np.broadcast_to(capability, shape)
+    weight = np.where(weight.sum(axis=-1, keepdims=True) > 0, weight, plain)
+    return np.where(weight.sum(axis=-1, keepdims=True) > 0, weight, member)
 
 
 def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -168,6 +219,8 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
     Works on the last axis, so ``(…, A)`` gives ``(…)``. In one dimension with
     single-peaked preferences this is the Condorcet winner under weighted majority.
+    NaN where every weight is 0: no position is a median then (the forecast's
+    weights, :func:`forecast_weights`, are never all 0 while there is a member).
     """
     position = np.asarray(position, dtype=float)
     shape = position.shape
@@ -178,7 +231,8 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     cumulative = np.cumsum(weight[rows, order], axis=-1)
     half = cumulative[:, -1:] / 2.0 - 1e-12 * np.maximum(cumulative[:, -1:], 1.0)
     index = np.minimum((cumulative < half).sum(axis=-1), shape[-1] - 1)
-    result = flat[rows[:, 0], order[rows[:, 0], index]].reshape(shape[:-1])
+    result = flat[rows[:, 0], order[rows[:, 0], index]]
+    result = np.where(cumulative[:, -1] > 0, result, np.nan).reshape(shape[:-1])
     return float(result) if result.ndim == 0 else result
 
 
@@ -226,7 +280,8 @@ def expected_utility(position: np.ndarray, salience: np.ndarray, weight: np.ndar
                      exponent: np.ndarray, width: np.ndarray, reading: BDMReading) -> np.ndarray:
     """EU[r, i, j] of i challenging j, every entry scored with ``exponent[r, i, j]`` (module docstring).
 
-    ``exponent`` broadcasts against ``(R, A, A)``: pass ``risk[:, :, None]`` to
+    ``weight`` gives the weighted mean μ (used only when Q < 1); pass
+    :func:`forecast_weights`, never all 0. ``exponent`` broadcasts against ``(R, A, A)``: pass ``risk[:, :, None]`` to
     score each row with its challenger's exponent, ``risk[:, None, :]`` with its
     target's. The diagonal is 0.
     """
@@ -315,20 +370,22 @@ def bdm_round(position: np.ndarray, capability: np.ndarray, salience: np.ndarray
     position = np.asarray(position, dtype=float)
     width = np.broadcast_to(np.asarray(width, dtype=float), position.shape[:1])
     weight = capability * salience
+    central = forecast_weights(capability, salience)
     neutral = np.ones_like(position)
     p_neutral = win_probability(position, weight, neutral, width, reading.probability)
-    eu_neutral = expected_utility(position, salience, weight, p_neutral, 1.0, width, reading)
+    eu_neutral = expected_utility(position, salience, central, p_neutral, 1.0, width, reading)
     risk = risk_exponents(eu_neutral)
     probability = win_probability(position, weight, risk, width, reading.probability)
-    by_challenger = expected_utility(position, salience, weight, probability, risk[:, :, None], width, reading)
+    by_challenger = expected_utility(position, salience, central, probability, risk[:, :, None], width, reading)
     own = by_challenger
     if reading.perspective == "own":
         other = np.swapaxes(by_challenger, 1, 2)
     else:
-        by_target = expected_utility(position, salience, weight, probability, risk[:, None, :], width, reading)
+        by_target = expected_utility(position, salience, central, probability, risk[:, None, :], width, reading)
         other = np.swapaxes(by_target, 1, 2)
     new, taken_from, taken_kind = _offers(position, own, other, reading)
-    return BDMRound(round_, position.copy(), weight, risk, probability, by_challenger, taken_from, taken_kind, new)
+    return BDMRound(round_, position.copy(), weight, risk, probability, by_challenger, taken_from, taken_kind, new,
+                    central)
 
 
 def bdm_run(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, width: np.ndarray | float, *,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, weighted_median
+from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, forecast_weights, weighted_median
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.forecasting import close_forecast, extra, unit_salience
@@ -39,6 +39,12 @@ class ExpectedUtility(Protocol):
     track *settles* when no position moves by more than ``tolerance`` of the range,
     or runs to its deadline (the cap). The statement is the forecast: the weighted
     median of positions after the round (the weighted mean is recorded too).
+
+    Degenerate inputs (:mod:`sim.bdm`, *Degenerate inputs*): where no participant has
+    salience left on a dimension (after a salience event or draw; a file declaring it
+    is refused), nobody moves under the default reading and the forecast is the
+    capability-weighted median of the positions; with every participant at one
+    position, nobody moves and the forecast is that position.
 
     The option ``reading`` picks where published readings differ (:mod:`sim.bdm`):
     ``"scholz_code"`` (default; reproduces Scholz et al.'s published run) or
@@ -137,7 +143,7 @@ class ExpectedUtility(Protocol):
                 state.position[:, :, d][at] = record.new_position
                 moved = np.max(np.abs(record.new_position - position), axis=1) / scenario.width[d]
                 largest_move[group == g] = np.maximum(largest_move[group == g], moved)
-                weight = capability * salience[:, :, column]
+                weight = forecast_weights(capability, salience[:, :, column])
                 state.draft[rows, d] = weighted_median(record.new_position, weight)
             state.accepts[rows[:, None], k, members[None, :]] = True
         close_forecast(state, track, open_now, round_, largest_move <= tolerance)

@@ -12,7 +12,8 @@ indexed by :data:`FORECASTS` (round 0 is before round 1; T is the track's cap):
   position most likely to win KTAB's probabilistic Condorcet election).
 
 The median and mean weigh each actor by capability x its salience on the dimension,
-as the ``compromise`` and ``weighted_median`` baselines do; the models themselves
+as the ``compromise`` and ``weighted_median`` baselines do (by capability alone on a
+dimension where no participant has any salience left: :func:`sim.bdm.forecast_weights`); the models themselves
 scale an actor's saliences to sum to at most 1 over the track (:func:`unit_salience`),
 which changes nothing for files whose saliences already do (KTAB's, BDM's).
 """
@@ -77,12 +78,13 @@ def weighted_forecasts(position: np.ndarray, capability: np.ndarray, salience: n
 
     Returns
     -------
-    (median, mean), each (R, D_k), with weights :math:`c_i s_{id}` (zero for non-members).
+    (median, mean), each (R, D_k), with weights :math:`c_i s_{id}` (zero for non-members);
+    on a dimension where no member has salience, :math:`c_i` (:func:`sim.bdm.forecast_weights`).
     """
-    from sim.bdm import weighted_mean, weighted_median
+    from sim.bdm import forecast_weights, weighted_mean, weighted_median
 
-    weight = capability[:, :, None] * salience * members[:, :, None]
-    axis_last = np.moveaxis(position, 1, 2), np.moveaxis(weight, 1, 2)
+    weight = forecast_weights(capability[:, None, :], np.moveaxis(salience, 1, 2), members[:, None, :])
+    axis_last = np.moveaxis(position, 1, 2), weight
     return weighted_median(*axis_last), weighted_mean(*axis_last)
 
 
