@@ -144,6 +144,8 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
                                      1 - seen_by_j, params.InterVecBrgn)
         w_i = capability[i] * salience_total[i]
         w_j = capability[i] * salience_total[j]  # KTAB weighs j's side by the initiator's capability
+        if w_i + w_j <= 0:  # only with a capability of 0 (a scenario requires > 0): the two views alike
+            w_i = w_j = 1.0
         compromise = ((w_i * b_i + w_j * view[0]) / (w_i + w_j), (w_i * b_j + w_j * view[1]) / (w_i + w_j))
         challenges.append(Challenge(i, j, best_probability, best_gain, b_i, b_j, view, compromise))
         if params.BargnModel == "InitOnlyInterp":

@@ -123,6 +123,11 @@ def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndar
 
     .. math:: d_{ij} = \\sqrt{\\sum_k s_{ik}^2 (x^*_{ik} - x_{jk})^2 / \\sum_k s_{ik}^2}
 
+    An actor with no salience on any dimension is indifferent: :math:`d_{ij} = 0` to every
+    position (the 0/0 above), so it values every position at 1, as the engine's utility
+    (:func:`sim.kernel.utility.salience_weights`) does. Its vote weight, capability x summed
+    salience, is 0 too, so it sways no election and never gains from a challenge.
+
     Parameters
     ----------
     ideal, position, salience : array (A, D)
@@ -133,7 +138,8 @@ def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndar
     """
     gap = ideal[:, None, :] - position[None, :, :]
     weighted = (salience[:, None, :] * gap) ** 2
-    return np.sqrt(weighted.sum(axis=-1) / (salience ** 2).sum(axis=-1)[:, None])
+    total = np.broadcast_to((salience ** 2).sum(axis=-1)[:, None], weighted.shape[:2])
+    return np.sqrt(np.divide(weighted.sum(axis=-1), total, out=np.zeros(total.shape), where=total > 0))
 
 
 def risk_utility(distance: np.ndarray, risk: np.ndarray) -> np.ndarray:
