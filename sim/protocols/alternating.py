@@ -31,6 +31,13 @@ def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarr
     where :math:`1 - a_i` is member i's budget of distance. Returns None when no
     point satisfies every member.
 
+    On a dimension the proposer gives no salience (:math:`w_{pd} = 0`) its utility
+    does not pick a point; among the proposer's best points it then proposes the one
+    nearest its own position on those dimensions (a second programme minimising
+    :math:`\\sum_{d: w_{pd} = 0} e_{pd} / W_d` with the proposer's distance held at its
+    optimum), not whatever vertex the solver returns (a bound of the range). An
+    indifferent proposer facing an indifferent coalition so proposes its own position.
+
     Parameters
     ----------
     ideals, weights : array (M, D)
@@ -66,7 +73,18 @@ def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarr
         bounds_rhs.append(budgets[m])
     var_bounds = [(lower[d], upper[d]) for d in range(dims)] + [(0, None)] * (people * dims)
     result = linprog(cost, A_ub=np.array(rows), b_ub=np.array(bounds_rhs), bounds=var_bounds, method="highs")
-    return result.x[:dims] if result.status == 0 else None
+    if result.status != 0:
+        return None
+    idle = np.flatnonzero(np.asarray(proposer_weights) <= 0)
+    if len(idle):  # the proposer's utility leaves these dimensions free: stay nearest its own position
+        tie = np.zeros(n_vars)
+        tie[dims + idle] = 1.0 / width[idle]
+        best = np.r_[np.array(rows), cost[None, :]]
+        limit = np.r_[np.array(bounds_rhs), result.fun + 1e-9]
+        second = linprog(tie, A_ub=best, b_ub=limit, bounds=var_bounds, method="highs")
+        if second.status == 0:
+            return second.x[:dims]
+    return result.x[:dims]
 
 
 def cheapest_coalition(proposer: int, members: np.ndarray, veto: np.ndarray, capability: np.ndarray,
@@ -169,7 +187,7 @@ class Alternating(Protocol):
         recognition = draws.uniforms(rngs, (), live)
         for r in np.flatnonzero(live):
             candidates = np.flatnonzero(members[r])
-            odds = state.capability[r, candidates] / state.capability[r, candidates].sum()
+            odds = state.capability[r, candidates] / state.capability[r, candidates].sum()  # capability > 0
             proposer = int(candidates[min(np.searchsorted(np.cumsum(odds), recognition[r], side="right"),
                                           len(candidates) - 1)])
             gap = utility.distance(position[r, proposer][None, :], position[r][None], weights[r][None], width)[0]
