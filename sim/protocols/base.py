@@ -10,6 +10,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.kernel.state import NegotiationState
     from sim.scenario.scenario import Scenario, TrackInfo
+    from sim.scenario.spec import ScenarioSpec
 
 __all__ = ["Protocol"]
 
@@ -43,6 +44,20 @@ class Protocol:
     def option(cls, track: "TrackInfo", name: str) -> object:
         """The track's value of one of this protocol's options (its default if unset)."""
         return track.options.get(name, cls.options[name][0])
+
+    @classmethod
+    def check(cls, spec: "ScenarioSpec", index: int) -> list[tuple[str, str]]:
+        """Numbers in the scenario this protocol refuses for track ``spec.tracks[index]``.
+
+        Called by the scenario's validation once its fields and references are
+        valid; returns ``(field path, reason)`` pairs, as the validation reports
+        them (empty when the protocol can play the track). Only what is
+        specific to the protocol belongs here: every protocol plays zero
+        saliences, tied positions and a dimension nobody cares about without a
+        NaN (each documents the value it then gives), so by default nothing is
+        refused.
+        """
+        return []
 
     @classmethod
     def is_stochastic(cls, track: "TrackInfo") -> bool:

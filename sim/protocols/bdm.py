@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, forecast_weights, weighted_median
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
-from sim.protocols.forecasting import close_forecast, extra, unit_salience
+from sim.protocols.forecasting import close_forecast, extra, salience_problems, unit_salience
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
+
+if TYPE_CHECKING:
+    from sim.scenario.spec import ScenarioSpec
 
 __all__ = ["ExpectedUtility"]
 
@@ -104,6 +108,11 @@ class ExpectedUtility(Protocol):
         changes["status_quo_probability"] = float(cls.option(track, "status_quo_probability"))
         changes["improvement_probability"] = float(cls.option(track, "improvement_probability"))
         return BDMReading(**{**base.__dict__, **changes})
+
+    @classmethod
+    def check(cls, spec: ScenarioSpec, index: int) -> list[tuple[str, str]]:
+        """Refuses a dimension of the track that no participant gives any salience (:func:`salience_problems`)."""
+        return salience_problems(spec, index)
 
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,

@@ -20,15 +20,38 @@ which changes nothing for files whose saliences already do (KTAB's, BDM's).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.kernel.state import NegotiationState
 from sim.scenario.scenario import Scenario, TrackInfo
 
+if TYPE_CHECKING:
+    from sim.scenario.spec import ScenarioSpec
+
 __all__ = ["FORECASTS", "close_forecast", "extra", "forecast_history", "from_unit", "record_forecast",
-           "to_unit", "unit_salience", "weighted_forecasts"]
+           "salience_problems", "to_unit", "unit_salience", "weighted_forecasts"]
 
 FORECASTS = ("median", "mean", "model")
+
+
+def salience_problems(spec: "ScenarioSpec", index: int) -> list[tuple[str, str]]:
+    """A forecast track's dimensions that no participant gives any salience, as validation problems.
+
+    The forecast weighs each position by capability x salience; a file declaring a
+    dimension nobody cares about forecasts nothing there, so it is refused (the
+    path is ``tracks[index].dimensions``). Should every salience on a dimension
+    fall to 0 during a run (an event, a draw), the forecast falls back to capability
+    weights (:func:`sim.bdm.forecast_weights`).
+    """
+    track = spec.tracks[index]
+    members = [a for a in spec.actors if track.participants is None or a.id in track.participants]
+    known = {dimension.id for dimension in spec.dimensions}
+    return [(f"tracks[{index}].dimensions", f"no participant gives '{dimension_id}' any salience, so a forecast "
+                                            "(weighted by capability x salience) is undefined there")
+            for dimension_id in track.dimensions
+            if dimension_id in known and not any(a.salience.get(dimension_id, 0.0) > 0 for a in members)]
 
 
 def to_unit(scenario: Scenario, track: TrackInfo, values: np.ndarray) -> np.ndarray:

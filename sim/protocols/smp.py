@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,9 +11,12 @@ from sim.ktab.smp import assess_state, smp_turn, state_distance
 from sim.ktab.smp_math import SMPParameters
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
-from sim.protocols.forecasting import close_forecast, extra, from_unit, to_unit, unit_salience
+from sim.protocols.forecasting import close_forecast, extra, from_unit, salience_problems, to_unit, unit_salience
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
+
+if TYPE_CHECKING:
+    from sim.scenario.spec import ScenarioSpec
 
 __all__ = ["SpatialModelOfPolitics"]
 
@@ -61,6 +65,11 @@ class SpatialModelOfPolitics(Protocol):
         name: (getattr(SMPParameters(), name), "KTAB's " + name + ": " + " | ".join(choices))
         for name, choices in SMPParameters.CHOICES.items()}
     option_choices = dict(SMPParameters.CHOICES)
+
+    @classmethod
+    def check(cls, spec: ScenarioSpec, index: int) -> list[tuple[str, str]]:
+        """Refuses a dimension of the track that no participant gives any salience (:func:`salience_problems`)."""
+        return salience_problems(spec, index)
 
     @classmethod
     def is_stochastic(cls, track: TrackInfo) -> bool:
