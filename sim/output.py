@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -13,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["RUN_FORMAT", "dumps", "write_parquet", "write_results", "write_text"]
+__all__ = ["RUN_FORMAT", "dumps", "write_parquet", "write_parquet_checksummed", "write_results", "write_text"]
 
 def _clean(value: Any) -> Any:
     """JSON-ready: NaN and infinities become null, NumPy scalars become Python ones."""
@@ -86,3 +87,13 @@ def write_parquet(path: str | Path, table: pa.Table) -> Path:
     target = Path(path)
     _atomic_write(target, lambda tmp: pq.write_table(table, tmp))
     return target
+
+
+def write_parquet_checksummed(path: str | Path, table: pa.Table) -> str:
+    """Write a table as Parquet through a temporary file, as :func:`write_parquet`, and return
+    the SHA-256 of the bytes written (so a reader can tell a damaged file from the one written)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    data = sink.getvalue().to_pybytes()
+    _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+    return hashlib.sha256(data).hexdigest()

@@ -10,6 +10,7 @@ name for them), ``uncertainties`` the inputs drawn per replicate
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -26,6 +27,17 @@ def _at_least_one(value: int) -> int:
 
 
 Count = Annotated[int, AfterValidator(_at_least_one)]
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""An experiment's name: letters, digits, ``_``, ``-`` and ``.`` (not first), at most 100 characters.
+It names the default results folder ``results/<name>``, so it is a name, never a path."""
+
+
+def _plain_name(value: str) -> str:
+    if not NAME.fullmatch(value) or ".." in value:
+        raise ValueError(f"must be a plain name (letters, digits, '_', '-', '.'; no path separators, no '..', "
+                         f"not absolute; at most 100 characters), got {value!r}")
+    return value
 
 
 class _Frozen(BaseModel):
@@ -94,7 +106,7 @@ class ExperimentSpec(_Frozen):
     ``[[uncertainties]]`` or replacing the scenario's entry for the same path.
     """
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_plain_name)]
     description: str = ""
     scenario: str = Field(min_length=1)
     levers: list[Parameter] = Field(min_length=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from sim.ensemble import run_ensemble
@@ -12,7 +13,7 @@ from sim.experiment.paths import apply
 from sim.records import table_from_records
 from sim.scenario.load import scenario_from_dict
 
-__all__ = ["Chunk", "ChunkTask", "chunk_plan", "run_chunk"]
+__all__ = ["Chunk", "ChunkPlan", "ChunkTask", "run_chunk"]
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,26 @@ class Chunk:
         return f"part-{self.index:06d}.parquet"
 
 
-def chunk_plan(total_runs: int, chunk_size: int) -> list[Chunk]:
-    """Consecutive chunks of at most ``chunk_size`` runs covering every run once."""
-    return [Chunk(i, start, min(chunk_size, total_runs - start))
-            for i, start in enumerate(range(0, total_runs, chunk_size))]
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Consecutive chunks of at most ``chunk_size`` runs covering every run once, computed on demand
+    (a billion-run sweep's plan is two numbers, not a list)."""
+
+    total_runs: int
+    chunk_size: int
+
+    @property
+    def count(self) -> int:
+        return -(-self.total_runs // self.chunk_size)
+
+    def chunk(self, index: int) -> Chunk:
+        if not 0 <= index < self.count:
+            raise IndexError(f"chunk {index} outside the plan's {self.count}")
+        first = index * self.chunk_size
+        return Chunk(index, first, min(self.chunk_size, self.total_runs - first))
+
+    def __iter__(self):
+        return (self.chunk(i) for i in range(self.count))
 
 
 @dataclass(frozen=True)
@@ -41,7 +58,9 @@ class ChunkTask:
     chunk: Chunk
     base_data: dict[str, Any]
     names: tuple[str, ...]
-    point_values: dict[int, tuple[float, ...]]
+    first_point: int
+    values: np.ndarray
+    """The chunk's own design points, ``first_point`` onwards: ``values[p - first_point, j]``."""
     replicates: int
     seed: int
     engine: str
@@ -68,7 +87,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
     """Run a chunk; return its index, its rows and (if asked) its per-round trajectories."""
     parts, trajectories = [], []
     for point, replicates in _runs_by_point(task).items():
-        values = task.point_values[point]
+        values = tuple(map(float, task.values[point - task.first_point]))
         scenario = scenario_from_dict(apply(task.base_data, dict(zip(task.names, values))),
                                       source=f"design point {point}")
         run_ids = [point * task.replicates + r for r in replicates]

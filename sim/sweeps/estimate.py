@@ -1,0 +1,159 @@
+"""A sweep's size before it starts: runs, chunks, time, memory and disk, and whether it fits.
+
+The time comes from a calibration: the sweep's first few runs (:data:`~sim.sweeps.limits.CALIBRATION_RUNS`)
+are run and timed in this process before any chunk is sent out, so the figure is for this
+scenario, engine and protocol on this machine (an upper-side figure: a real chunk spreads its
+fixed costs over more runs, and a cluster's workers may be faster). Memory is a chunk's size
+times the measured width of a row in memory; disk is the measured Parquet bytes of a row times
+the runs, twice (the parts, then ``runs.parquet``). A design past a limit of
+:mod:`sim.sweeps.limits` is refused with the figure that does not fit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+from sim.experiment.load import Experiment
+from sim.sweeps import limits
+from sim.sweeps.task import Chunk, ChunkPlan, ChunkTask, run_chunk
+
+__all__ = ["Estimate", "check_plan", "estimate", "human_bytes", "human_seconds"]
+
+
+def human_bytes(count: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if abs(count) < 1000 or unit == "PB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.3g} {unit}"
+        count /= 1000
+    raise AssertionError
+
+
+def human_seconds(seconds: float) -> str:
+    for size, unit in ((86400 * 365, "years"), (86400, "days"), (3600, "h"), (60, "min")):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.2g} s"
+
+
+def check_plan(experiment: Experiment, plan: ChunkPlan) -> None:
+    """Refuse a sweep with more runs or chunks than :mod:`sim.sweeps.limits` allows (before any run)."""
+    runs, chunks = plan.total_runs, plan.count
+    if runs > limits.MAX_RUNS:
+        raise InputError(experiment.source, [
+            f"{runs:,} runs ({experiment.points.count:,} design points x {experiment.replicates:,} replicates) "
+            f"is more than a sweep may hold ({limits.MAX_RUNS:,}, sim/sweeps/limits.py)"])
+    if chunks > limits.MAX_CHUNKS:
+        need = -(-runs // limits.MAX_CHUNKS)
+        raise InputError(experiment.source, [
+            f"chunk_size: {runs:,} runs in chunks of {plan.chunk_size:,} make {chunks:,} chunks; a sweep has at "
+            f"most {limits.MAX_CHUNKS:,} (sim/sweeps/limits.py): set chunk_size to at least {need:,}"])
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a sweep will take, from its plan and a short calibration."""
+
+    runs: int
+    points: int
+    replicates: int
+    chunks: int
+    chunk_size: int
+    pending_runs: int
+    workers: int
+    seconds_per_run: float
+    calibration_runs: int
+    row_bytes: float
+    disk_row_bytes: float
+    design_bytes: int
+    free_bytes: int | None
+
+    @property
+    def seconds(self) -> float:
+        return self.pending_runs * self.seconds_per_run / max(1, self.workers)
+
+    @property
+    def chunk_bytes(self) -> float:
+        return self.chunk_size * self.row_bytes
+
+    @property
+    def in_flight(self) -> int:
+        return min(self.chunks, max(2, 2 * self.workers))
+
+    @property
+    def disk_bytes(self) -> float:
+        return (self.pending_runs + self.runs) * self.disk_row_bytes
+
+    def lines(self) -> list[str]:
+        """The estimate as the CLI prints it."""
+        resumed = f"; {self.pending_runs:,} still to run" if self.pending_runs != self.runs else ""
+        design = "streamed in chunks" if not self.design_bytes else f"{human_bytes(self.design_bytes)} held whole"
+        free = f", {human_bytes(self.free_bytes)} free there" if self.free_bytes is not None else ""
+        return [
+            f"estimate: {self.runs:,} runs ({self.points:,} design points x {self.replicates:,} replicates) in "
+            f"{self.chunks:,} chunks of {self.chunk_size:,}{resumed}",
+            f"  time: about {human_seconds(self.seconds)} on {self.workers} worker{'s' * (self.workers != 1)} "
+            f"({self.seconds_per_run * 1e3:.3g} ms a run, {self.calibration_runs} runs timed here)",
+            f"  memory: about {human_bytes(self.chunk_bytes)} a chunk ({human_bytes(self.row_bytes)} a row), "
+            f"{human_bytes(self.chunk_bytes * self.in_flight)} for {self.in_flight} chunks in flight; design "
+            f"points {design}",
+            f"  disk: about {human_bytes(self.disk_bytes)} (parts, then runs.parquet; "
+            f"{human_bytes(self.disk_row_bytes)} a row){free}"]
+
+    def check(self, source: str) -> None:
+        """Refuse a chunk too large for memory or results too large for the disk, with the figures."""
+        problems = []
+        if self.chunk_bytes > limits.MAX_CHUNK_BYTES:
+            most = max(1, int(limits.MAX_CHUNK_BYTES // self.row_bytes))
+            problems.append(f"chunk_size: a chunk of {self.chunk_size:,} runs takes about "
+                            f"{human_bytes(self.chunk_bytes)} in memory ({human_bytes(self.row_bytes)} a row); at "
+                            f"most {human_bytes(limits.MAX_CHUNK_BYTES)} (sim/sweeps/limits.py): set chunk_size to "
+                            f"at most {most:,}")
+        if self.free_bytes is not None and self.disk_bytes > self.free_bytes:
+            problems.append(f"the results need about {human_bytes(self.disk_bytes)} on disk "
+                            f"({self.runs:,} runs x {human_bytes(self.disk_row_bytes)} a row, parts and "
+                            f"runs.parquet) and only {human_bytes(self.free_bytes)} is free")
+        if problems:
+            raise InputError(source, problems)
+
+
+def _parquet_bytes(table: pa.Table) -> int:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().size
+
+
+def _free(out: Path) -> int | None:
+    for folder in (out, *out.absolute().parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
+
+
+def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers: int, out: Path,
+             task_for: Callable[[Chunk], ChunkTask]) -> Estimate:
+    """Time the sweep's first runs here and size the whole sweep from them."""
+    runs = min(limits.CALIBRATION_RUNS, plan.chunk(0).runs)
+    task = task_for(Chunk(0, 0, runs))
+    started = time.perf_counter()
+    _, table, trajectory = run_chunk(task)
+    elapsed = time.perf_counter() - started
+    row_bytes = (table.nbytes + (trajectory.nbytes if trajectory is not None else 0)) / runs
+    disk = _parquet_bytes(table) - _parquet_bytes(table.slice(0, 0))
+    if trajectory is not None:
+        disk += _parquet_bytes(trajectory) - _parquet_bytes(trajectory.slice(0, 0))
+    points = experiment.points
+    design_bytes = 0 if points.streamed else points.count * len(points.names) * 16
+    return Estimate(plan.total_runs, points.count, experiment.replicates, plan.count, plan.chunk_size,
+                    pending_runs, workers, elapsed / runs, runs, row_bytes, max(disk, 1) / runs, design_bytes,
+                    _free(out))
