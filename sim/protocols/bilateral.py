@@ -127,6 +127,12 @@ class Bilateral(Protocol):
     for it that no pledge makes up for it keeps it out). The text is frozen when
     the umbrella launches (``min_signatories`` reached); later signatories take it
     as it is.
+
+    Degenerate inputs: a participant with no salience on the track's dimensions is
+    indifferent (utility 1 everywhere), so it offers the counterpart's own position
+    (:func:`pledge_offers` with :math:`\\delta_i = 0` gives :math:`\\lambda_i = 1`); a
+    counterpart with none accepts every pledge; a participant already at the
+    counterpart's position pledges it.
     """
 
     name = "bilateral"

@@ -49,6 +49,11 @@ class Concession(Protocol):
     4. the track closes on the candidate when its decision rule is met, or at the deadline.
 
     Its trace (:meth:`trace`) gives each actor's :math:`\\alpha_i(t)` and stated offer.
+
+    Degenerate inputs: on a dimension no member gives any salience the candidate is
+    the capability-weighted mean of the offers (:func:`~sim.protocols.mediated.compromise`);
+    an actor with no salience anywhere values every candidate at 1; with every member
+    at one position every offer and the candidate are that position.
     """
 
     name = "concession"

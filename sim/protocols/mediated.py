@@ -90,6 +90,12 @@ class Mediated(Protocol):
 
     Its trace (:meth:`trace`) gives each objector's weight in the broker's next
     revision and its share of the pull on each dimension.
+
+    Degenerate inputs: on a dimension no member gives any salience the first draft
+    is the capability-weighted mean (:func:`compromise`) and no revision moves it
+    (no objector weighs it); an actor with no salience anywhere values every text
+    at 1 (:func:`sim.kernel.utility.salience_weights`) and accepts it; with every
+    member at one position the first draft is that position and is agreed in round 1.
     """
 
     name = "mediated"

@@ -51,6 +51,14 @@ class SpatialModelOfPolitics(Protocol):
 
     Deterministic unless the track sets ``StateTransitions = "Stochastic"``: then
     each actor draws its bargain from the run's generator (:meth:`is_stochastic`).
+
+    Degenerate inputs: an actor with no salience on any dimension is indifferent
+    (distance 0, utility 1 to every position: :func:`sim.ktab.smp_math.salience_distance`)
+    and its vote weight is 0, so it never challenges; on a dimension nobody gives any
+    salience (after an event or a draw; a file declaring it is refused, :meth:`check`)
+    every bargain leaves each position unmoved there (to KTAB's four-decimal rounding),
+    so the forecast on it is the winning actor's own position; with every actor at one position nobody challenges
+    and the forecast is that position.
     """
 
     name = "smp"

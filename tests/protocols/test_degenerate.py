@@ -183,6 +183,15 @@ def test_tied_positions_end_where_everyone_stands(protocol):
     assert record["statement.b"].iloc[0] == pytest.approx(40.0, abs=1e-9)
     for actor_id in ("x", "y", "w"):
         assert record[f"utility.talks.{actor_id}"].iloc[0] == pytest.approx(1.0, abs=1e-9)
+    if registry.get(protocol).decision_rules[0] != "forecast":
+        assert record["talks.round"].iloc[0] == 1
+
+
+def test_smp_forecast_on_a_dimension_nobody_cares_about_is_an_actor_s_own_position():
+    record, trace = _play(build(degenerate("smp", "salience_on_a_dimension_falls_to_zero")), "smp")
+    assert record["statement.a"].iloc[0] in (20.0, 80.0, 50.0, 90.0)
+    assert (trace.groupby("actor")["position.a"].nunique() == 1).all()
+    assert record["forecast.median.a"].iloc[0] == 50.0  # capability-weighted, as BDM's
 
 
 @pytest.mark.parametrize("options", [{}, {"status_quo_probability": 0.5}, {"reading": "as_printed"}])
