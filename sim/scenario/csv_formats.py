@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from pathlib import Path
 from typing import Any
 
+from sim import limits
 from sim.errors import InputError
+from sim.files import display_path, read_text
 
 __all__ = ["read_bdm_csv", "read_ktab_csv", "read_csv_scenario"]
 
@@ -39,20 +42,26 @@ BDM_DEADLINE = 100
 
 def _rows(path: Path, source: str) -> list[tuple[int, list[str]]]:
     """Non-blank rows with their 1-based line numbers, cells stripped, trailing empty cells dropped."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(source, [f"cannot read: {error}"]) from None
+    text = read_text(path)
     rows = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in cells]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if cells:
-            rows.append((number, cells))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for cells in reader:
+            cells = [cell.strip() for cell in cells]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if cells:
+                rows.append((reader.line_num, cells))
+    except csv.Error as error:  # a cell over the csv module's size limit, a NUL character, ...
+        raise InputError(source, [f"line {reader.line_num}: not readable as CSV: {error}"]) from None
     if not rows:
         raise InputError(source, ["the file is empty"])
     return rows
+
+
+def _shown(text: str) -> str:
+    """A cell as a message quotes it: cut short when long."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} characters)"
 
 
 def _identifier(text: str, fallback: str) -> str:
@@ -72,6 +81,10 @@ def _unique(ids: list[str]) -> list[str]:
     return result
 
 
+_MAX_PROBLEMS = 50
+"""Problems listed for one file; the rest are counted."""
+
+
 class _Problems:
     def __init__(self, source: str):
         self.source = source
@@ -83,17 +96,22 @@ class _Problems:
         try:
             value = float(text)
         except ValueError:
-            self.lines.append(f"{where}: expected a number, got {text!r}")
+            self.lines.append(f"{where}: expected a number, got {_shown(text)}")
             return float("nan")
         if value != value or value in (float("inf"), float("-inf")):
-            self.lines.append(f"{where}: must be a finite number, got {text!r}")
+            self.lines.append(f"{where}: must be a finite number, got {_shown(text)}")
         elif positive and value <= 0:
             self.lines.append(f"{where}: must be > 0, got {value:g}")
+        elif low is None and high is not None and value > high:
+            self.lines.append(f"{where}: must be at most {high:g}, got {value:g} (see README, 'Limits')")
         elif (low is not None and value < low) or (high is not None and value > high):
             self.lines.append(f"{where}: must be in [{low:g}, {high:g}], got {value:g}")
         return value
 
     def raise_if_any(self) -> None:
+        if len(self.lines) > _MAX_PROBLEMS:
+            raise InputError(self.source, self.lines[:_MAX_PROBLEMS] +
+                             [f"... and {len(self.lines) - _MAX_PROBLEMS:,} more problems"])
         if self.lines:
             raise InputError(self.source, self.lines)
 
@@ -106,7 +124,7 @@ def _bands(lower: float, upper: float, name: str) -> list[dict[str, Any]]:
 
 def read_ktab_csv(path: str | Path) -> dict[str, Any]:
     """Read a KTAB SMP CSV file as scenario data (validate with ``scenario_from_dict``)."""
-    path, source = Path(path), str(path)
+    path, source = Path(path), display_path(path)
     rows = _rows(path, source)
     problems = _Problems(source)
     line, head = rows[0]
@@ -114,11 +132,11 @@ def read_ktab_csv(path: str | Path) -> dict[str, Any]:
         raise InputError(source, [f"line {line}: expected 'name,description,numActors,numDims', "
                                   f"got {len(head)} field(s)"])
     counts = []
-    for column, label in ((3, "numActors"), (4, "numDims")):
-        value = problems.number(line, column, label, head[column - 1], positive=True)
-        if value == value and value != int(value):
+    for column, label, most in ((3, "numActors", limits.MAX_ACTORS), (4, "numDims", limits.MAX_DIMENSIONS)):
+        value = problems.number(line, column, label, head[column - 1], positive=True, high=most)
+        if math.isfinite(value) and value != int(value):
             problems.lines.append(f"line {line}, column {column} ({label}): must be a whole number, got {value:g}")
-        counts.append(int(value) if value == value else 0)
+        counts.append(int(value) if math.isfinite(value) else 0)
     problems.raise_if_any()
     actors, dims = counts
     if len(rows) < 2:
@@ -174,7 +192,7 @@ _BDM_COLUMNS = {"actor": "actor", "name": "actor", "capability": "capability", "
 
 def read_bdm_csv(path: str | Path) -> dict[str, Any]:
     """Read a one-dimension BDM CSV as scenario data (validate with ``scenario_from_dict``)."""
-    path, source = Path(path), str(path)
+    path, source = Path(path), display_path(path)
     rows = _rows(path, source)
     line, header = rows[0]
     columns: dict[str, int] = {}
@@ -186,6 +204,9 @@ def read_bdm_csv(path: str | Path) -> dict[str, Any]:
     if missing:
         raise InputError(source, [f"line {line}: the header must name the columns actor, capability, position, "
                                   f"salience (any order); missing: {', '.join(missing)}"])
+    if len(rows) - 1 > limits.MAX_ACTORS:
+        raise InputError(source, [f"{len(rows) - 1:,} actor lines; the limit is {limits.MAX_ACTORS:,} actors "
+                                  "(see README, 'Limits')"])
     problems = _Problems(source)
     entries = []
     for number, cells in rows[1:]:
@@ -237,5 +258,5 @@ def _is_ktab_first_line(cells: list[str]) -> bool:
 def read_csv_scenario(path: str | Path) -> dict[str, Any]:
     """Read either CSV format, telling them apart by the first line (KTAB's ends in two counts)."""
     path = Path(path)
-    first = _rows(path, str(path))[0][1]
+    first = _rows(path, display_path(path))[0][1]
     return read_ktab_csv(path) if _is_ktab_first_line(first) else read_bdm_csv(path)

@@ -6,11 +6,13 @@ Each validator raises a ``ValueError`` whose text becomes the field's message
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-__all__ = ["Identifier", "NonNegative", "OpenUnitInterval", "Positive", "Rounds", "UnitInterval", "within"]
+from sim import limits
+
+__all__ = ["Identifier", "NonNegative", "OpenUnitInterval", "Positive", "Rounds", "Seed", "UnitInterval", "within"]
 
 
 def within(lower: float, upper: float, *, open_lower: bool = False):
@@ -38,15 +40,34 @@ def _non_negative(value: float) -> float:
     return value
 
 
-def _at_least_one(value: int) -> int:
-    if value < 1:
-        raise ValueError(f"must be >= 1, got {value}")
+def _rounds(value: int) -> int:
+    if not 1 <= value <= limits.MAX_ROUNDS:
+        shown = value if abs(value) < 10 ** 30 else f"an integer of {len(str(abs(value)))} digits"
+        raise ValueError(f"must be in [1, {limits.MAX_ROUNDS}] (see README, 'Limits'), got {shown}")
     return value
+
+
+def _seed(value: Any) -> int:
+    """A root seed: any integer >= 0 (numpy's ``SeedSequence`` takes any size); nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"a seed must be a whole number >= 0, got {type(value).__name__} {_short(value)}")
+    if value < 0:
+        raise ValueError(f"a seed must be a whole number >= 0, got {_short(value)}")
+    return int(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text):,} characters)"
 
 
 UnitInterval = Annotated[float, AfterValidator(within(0.0, 1.0))]
 OpenUnitInterval = Annotated[float, AfterValidator(within(0.0, 1.0, open_lower=True))]
 Positive = Annotated[float, AfterValidator(_positive)]
 NonNegative = Annotated[float, AfterValidator(_non_negative)]
-Rounds = Annotated[int, AfterValidator(_at_least_one)]
+Rounds = Annotated[int, AfterValidator(_rounds)]
+"""A round number, a deadline or a count of actors: a whole number in [1, :data:`sim.limits.MAX_ROUNDS`]."""
+Seed = Annotated[int, BeforeValidator(_seed)]
+"""A root seed: any whole number >= 0, of any size (numpy's ``SeedSequence`` accepts them all);
+booleans, floats, strings and negative numbers are refused. Stored in ``runs.parquet`` as decimal text."""
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.scenario.fields import Identifier, NonNegative, OpenUnitInterval, Positive, Rounds, UnitInterval
+from sim.scenario.fields import Identifier, NonNegative, OpenUnitInterval, Positive, Rounds, Seed, UnitInterval
 
 from sim.scenario.distributions import Uncertainty
 
@@ -257,7 +257,7 @@ class ScenarioSpec(_Frozen):
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Seed = 0
     deadline: Rounds
     acceptance: Acceptance = Acceptance()
     broker: Broker = Broker()

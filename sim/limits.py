@@ -1,0 +1,94 @@
+"""The declared limits on input files, checked when a file is read, before any work starts.
+
+Every limit is generous for real use (the shipped Vilnius scenario is 27 kB, 14
+actors, 13 rounds) and keeps a hostile file from exhausting a small machine (2
+cores, a few GB): beyond a limit the file is refused with a message naming the
+file, the field or line, the limit and this module. README, section "Limits",
+lists them with what an input at each limit costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DEFAULT_PROTOCOL_LIMITS",
+    "MAX_ACTORS",
+    "MAX_DIMENSIONS",
+    "MAX_FILE_BYTES",
+    "MAX_INTEGER_DIGITS",
+    "MAX_NESTING",
+    "MAX_PATH_CHARS",
+    "MAX_ROUNDS",
+    "MAX_STRING_CHARS",
+    "MAX_YAML_ALIASES",
+    "PROTOCOL_LIMITS",
+    "ProtocolLimits",
+    "protocol_limits",
+]
+
+MAX_FILE_BYTES = 1_000_000
+"""Size of one scenario, experiment or CSV file, in bytes (Vilnius: 27 kB)."""
+
+MAX_PATH_CHARS = 1_024
+"""Characters in a file path given on the command line or in an experiment file."""
+
+MAX_NESTING = 32
+"""Depth of nested tables and arrays in a TOML or YAML file (the schemas need 6)."""
+
+MAX_STRING_CHARS = 10_000
+"""Characters in one string value or key (a description, a note, a wording text, an id)."""
+
+MAX_INTEGER_DIGITS = 4_300
+"""Decimal digits of one integer (Python's own limit on converting text to int)."""
+
+MAX_YAML_ALIASES = 0
+"""YAML anchors and aliases are refused outright: a few nested aliases expand to
+billions of nodes ("billion laughs"), and TOML, the schema's own format, has nothing like them."""
+
+MAX_ROUNDS = 10_000
+"""A scenario's or a track's ``deadline``, in rounds (Vilnius: 13; KTAB's SMP and BDM stop within 100)."""
+
+MAX_DIMENSIONS = 100
+"""Issue dimensions in one scenario."""
+
+MAX_ACTORS = 1_000
+"""Actors in one scenario, whatever its protocols (each protocol may allow fewer)."""
+
+
+@dataclass(frozen=True)
+class ProtocolLimits:
+    """What one protocol accepts on a track.
+
+    Parameters
+    ----------
+    actors : int
+        Actors taking part in the track (participants, counterpart and joiners).
+    work : int or None
+        For protocols whose rounds cost grows with the cube of the actors (pairwise
+        contests weighed by every third actor): the most ``actors**3 * dimensions *
+        deadline`` a track may declare; None for the others.
+    """
+
+    actors: int
+    work: int | None = None
+
+
+PROTOCOL_LIMITS: dict[str, ProtocolLimits] = {
+    "bdm": ProtocolLimits(actors=200, work=1_000_000_000),
+    "smp": ProtocolLimits(actors=100, work=300_000_000),
+}
+"""Per protocol, by name: the pairwise/triple forecasting models scale with the cube of the actors.
+
+Measured (one CPU, one run, README "Limits"): BDM with 200 actors for 100 rounds (work 8e8) takes
+about 11 s and 330 MB; KTAB's SMP with 100 actors on 3 dimensions for 100 rounds (work 3e8) about
+10 s and 220 MB."""
+
+DEFAULT_PROTOCOL_LIMITS = ProtocolLimits(actors=MAX_ACTORS)
+"""The protocols whose rounds cost grows with the actors, not their cube (mediated, concession,
+alternating, bilateral)."""
+
+
+def protocol_limits(name: str) -> ProtocolLimits:
+    """The limits of the protocol registered as ``name`` (the default ones for any other)."""
+    return PROTOCOL_LIMITS.get(name, DEFAULT_PROTOCOL_LIMITS)

@@ -1,0 +1,89 @@
+"""Every hostile file of the corpus ends ``validate``, ``run`` and ``convert`` in status 0 or 2, quickly,
+with one ``error: FILE: ...`` line per problem and nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.hostile import CORPUS, CORPUS_STATUS, GENERATED
+from tests.hardening.invoke import check_contract, invoke
+
+COMMANDS = ("validate", "run", "convert")
+
+
+def test_the_corpus_table_lists_every_file():
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(CORPUS_STATUS)
+
+
+def _check(path: Path, allowed: set[int], tmp_path: Path) -> None:
+    for command in COMMANDS:
+        argv = [command, str(path)]
+        out = tmp_path / f"{command}.out.toml"
+        if command == "convert":
+            argv += ["--out", str(out)]
+        result = invoke(argv)
+        check_contract(result, str(path), allowed)
+        assert result.seconds < 5, f"{command} took {result.seconds:.1f} s"
+        if result.status == 2:
+            assert not out.exists(), "convert wrote a file although it failed"
+        assert not result.stderr.count("\n") > 60, "problems are not capped"
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_STATUS))
+def test_corpus_file(name, tmp_path):
+    _check(CORPUS / name, CORPUS_STATUS[name], tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_generated_file(name, tmp_path):
+    make, allowed = GENERATED[name]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _check(make(folder), allowed, tmp_path)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("billion_laughs.yaml", "line 1: YAML anchors and aliases are not accepted"),
+    ("duplicate_key.yaml", "duplicate key 'deadline' (first on line 2) (at line 3"),
+    ("duplicate_key_flow.yaml", "duplicate key 'status_quo'"),
+    ("huge_deadline.toml", "deadline: must be in [1, 10000]"),
+    ("ktab_huge_counts.csv", "line 1, column 3 (numActors): must be at most 1000"),
+    ("seed_negative1.toml", "seed: a seed must be a whole number >= 0, got -1"),
+    ("seed_1_5.toml", "seed: a seed must be a whole number >= 0, got float 1.5"),
+    ("seed_true.toml", "seed: a seed must be a whole number >= 0, got bool True"),
+    ("seed_7.toml", "seed: a seed must be a whole number >= 0, got str '7'"),
+    ("unknown_key.toml", "actors[0].salince: unknown field (not part of the scenario schema); did you mean 'salience'?"),
+    ("event_round_huge.toml", "events[0].round: must be in [1, 10000]"),
+])
+def test_messages_say_what_and_where(name, expected):
+    result = invoke(["validate", str(CORPUS / name)])
+    assert result.status == 2
+    assert expected in result.stderr
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("deep_toml", "nested more than 32 deep"),
+    ("deep_yaml_block", "line 33: mappings or sequences nested more than 32 deep"),
+    ("long_integer_toml", "line 2: an integer has more than 4,300 digits"),
+    ("long_integer_yaml", "line 2: an integer has more than 4,300 digits"),
+    ("long_string_toml", "name: a text of 200,000 characters; the limit is 10,000"),
+    ("big_file_toml", "the limit is 1,000,000"),
+    ("csv_huge_cell", "line 2: not readable as CSV"),
+    ("ktab_thousands", "(numActors): must be at most 1000"),
+    ("ktab_over_smp_limit", "tracks[0]: 101 actors take part; the smp protocol takes at most 100"),
+    ("bdm_over_limit", "tracks[0]: 201 actors take part; the bdm protocol takes at most 200"),
+    ("bdm_thousands", "3,000 actor lines; the limit is 1,000 actors"),
+    ("many_problems_csv", "more problems"),
+])
+def test_generated_messages(name, expected, tmp_path):
+    result = invoke(["validate", str(GENERATED[name][0](tmp_path))])
+    assert result.status == 2
+    assert expected in result.stderr
+
+
+def test_a_bom_is_accepted_in_every_format():
+    for name in ("bom.toml", "bom.yaml", "bom.csv"):
+        assert (CORPUS / name).read_bytes().startswith(b"\xef\xbb\xbf")
+        assert invoke(["validate", str(CORPUS / name)]).status == 0
