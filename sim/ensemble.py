@@ -19,7 +19,7 @@ from sim.dynamics import rounds
 from sim.kernel.state import NegotiationState, initial_state
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
-from sim.records import runs_schema
+from sim.records import runs_schema, seed_text
 from sim.scenario.scenario import Scenario
 from sim.seeding import run_seed
 from sim.trace import TraceCollector
@@ -108,7 +108,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         "run_id": ids,
         "point": np.full(len(replicates), -1 if point is None else point, dtype=np.int64),
         "replicate": np.asarray(replicates, dtype=np.int64),
-        "seed": np.full(len(replicates), root_seed, dtype=np.int64),
+        "seed": np.full(len(replicates), seed_text(root_seed), dtype=object),  # any size: decimal text
         "run_seed": np.asarray(seeds, dtype=np.uint64),
     }
     return EnsembleResult(scenario, state, opening, coordinates, trajectory, tracer)

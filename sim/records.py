@@ -3,6 +3,11 @@
 The columns follow from the scenario's structure (its tracks, dimensions and who
 can take part), never from what happened in a particular batch, so every part
 file of a sweep and both engines produce the same schema.
+
+The root ``seed`` is a column of decimal text: a root seed may be any whole
+number >= 0 (:data:`sim.scenario.fields.Seed`, as numpy's ``SeedSequence``
+takes), which no integer column holds beyond 2**64 - 1. Read it back with
+``int(row["seed"])``. ``run_seed``, the 64 bits drawn from it, stays ``uint64``.
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ import pyarrow as pa
 
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["COORDINATES", "possible_members", "runs_schema", "table_from_records"]
+__all__ = ["COORDINATES", "possible_members", "runs_schema", "seed_text", "table_from_records"]
 
-COORDINATES = [("run_id", pa.int64()), ("replicate", pa.int64()), ("seed", pa.int64()),
+COORDINATES = [("run_id", pa.int64()), ("replicate", pa.int64()), ("seed", pa.string()),
                ("run_seed", pa.uint64()), ("agreed", pa.bool_()), ("rounds", pa.int64())]
+
+
+def seed_text(seed: int) -> str:
+    """A root seed as the ``seed`` column holds it: its decimal digits."""
+    return str(int(seed))
 
 
 def possible_members(scenario: Scenario, track: TrackInfo) -> np.ndarray:
@@ -66,5 +76,8 @@ def table_from_records(records: list[dict[str, Any]], scenario: Scenario) -> pa.
     columns = []
     for field in schema:
         missing = np.nan if pa.types.is_floating(field.type) else None
-        columns.append(pa.array([record.get(field.name, missing) for record in records], type=field.type))
+        values = [record.get(field.name, missing) for record in records]
+        if field.name == "seed":
+            values = [None if value is None else seed_text(value) for value in values]
+        columns.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(columns, schema=schema)
