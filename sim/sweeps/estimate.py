@@ -99,8 +99,8 @@ class Estimate:
         return [
             f"estimate: {self.runs:,} runs ({self.points:,} design points x {self.replicates:,} replicates) in "
             f"{self.chunks:,} chunks of {self.chunk_size:,}{resumed}",
-            f"  time: about {human_seconds(self.seconds)} on {self.workers} worker{'s' * (self.workers != 1)} "
-            f"({self.seconds_per_run * 1e3:.3g} ms a run, {self.calibration_runs} runs timed here)",
+            f"  time: about {human_seconds(self.seconds)} on {self.workers} worker{'s' * (self.workers != 1)}, plus "
+            f"start-up ({self.seconds_per_run * 1e3:.3g} ms a run, {self.calibration_runs} runs timed here)",
             f"  memory: about {human_bytes(self.chunk_bytes)} a chunk ({human_bytes(self.row_bytes)} a row), "
             f"{human_bytes(self.chunk_bytes * self.in_flight)} for {self.in_flight} chunks in flight; design "
             f"points {design}",
@@ -108,7 +108,9 @@ class Estimate:
             f"{human_bytes(self.disk_row_bytes)} a row){free}"]
 
     def check(self, source: str) -> None:
-        """Refuse a chunk too large for memory or results too large for the disk, with the figures."""
+        """Refuse a chunk too large for memory, or parts that alone would not fit on the disk (the
+        measured row size is from a small table, so it errs large: the whole estimate is not
+        held against the free space), with the figures."""
         problems = []
         if self.chunk_bytes > limits.MAX_CHUNK_BYTES:
             most = max(1, int(limits.MAX_CHUNK_BYTES // self.row_bytes))
@@ -116,10 +118,11 @@ class Estimate:
                             f"{human_bytes(self.chunk_bytes)} in memory ({human_bytes(self.row_bytes)} a row); at "
                             f"most {human_bytes(limits.MAX_CHUNK_BYTES)} (sim/sweeps/limits.py): set chunk_size to "
                             f"at most {most:,}")
-        if self.free_bytes is not None and self.disk_bytes > self.free_bytes:
-            problems.append(f"the results need about {human_bytes(self.disk_bytes)} on disk "
-                            f"({self.runs:,} runs x {human_bytes(self.disk_row_bytes)} a row, parts and "
-                            f"runs.parquet) and only {human_bytes(self.free_bytes)} is free")
+        parts = self.pending_runs * self.disk_row_bytes
+        if self.free_bytes is not None and parts > self.free_bytes:
+            problems.append(f"the parts alone need about {human_bytes(parts)} on disk ({self.pending_runs:,} runs "
+                            f"x {human_bytes(self.disk_row_bytes)} a row; runs.parquet as much again) and only "
+                            f"{human_bytes(self.free_bytes)} is free there")
         if problems:
             raise InputError(source, problems)
 
@@ -144,10 +147,19 @@ def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers
              task_for: Callable[[Chunk], ChunkTask]) -> Estimate:
     """Time the sweep's first runs here and size the whole sweep from them."""
     runs = min(limits.CALIBRATION_RUNS, plan.chunk(0).runs)
+    one = task_for(Chunk(0, 0, 1))
+    run_chunk(one)  # warm-up: imports and caches, not timed
+    started = time.perf_counter()
+    run_chunk(one)
+    single = time.perf_counter() - started
     task = task_for(Chunk(0, 0, runs))
     started = time.perf_counter()
     _, table, trajectory = run_chunk(task)
     elapsed = time.perf_counter() - started
+    # a chunk pays a fixed cost per design point (its scenario built) and a cost per run
+    per_run = max((elapsed - single) / (runs - 1), 0.0) if runs > 1 else elapsed
+    per_point = max(single - per_run, 0.0)
+    seconds_per_run = per_run + per_point / min(experiment.replicates, plan.chunk_size)
     row_bytes = (table.nbytes + (trajectory.nbytes if trajectory is not None else 0)) / runs
     disk = _parquet_bytes(table) - _parquet_bytes(table.slice(0, 0))
     if trajectory is not None:
@@ -155,5 +167,5 @@ def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers
     points = experiment.points
     design_bytes = 0 if points.streamed else points.count * len(points.names) * 16
     return Estimate(plan.total_runs, points.count, experiment.replicates, plan.count, plan.chunk_size,
-                    pending_runs, workers, elapsed / runs, runs, row_bytes, max(disk, 1) / runs, design_bytes,
+                    pending_runs, workers, seconds_per_run, runs + 2, row_bytes, max(disk, 1) / runs, design_bytes,
                     _free(out))

@@ -47,5 +47,6 @@ MAX_RUNS_ANALYSED = 50_000_000
 """Runs the variance decomposition and sensitivity indices read into memory; above it they are skipped
 (with a warning) and ``runs.parquet`` is still written."""
 
-CALIBRATION_RUNS = 8
-"""Runs timed in this process before a sweep starts, to estimate its time, memory and disk."""
+CALIBRATION_RUNS = 16
+"""Runs timed in this process before a sweep starts (after one untimed run, and one timed alone to
+separate a design point's fixed cost from a run's), to estimate its time, memory and disk."""
