@@ -21,6 +21,7 @@ __all__ = [
     "MAX_PATH_CHARS",
     "MAX_ROUNDS",
     "MAX_STRING_CHARS",
+    "MAX_TRACK_STEPS",
     "MAX_YAML_ALIASES",
     "PROTOCOL_LIMITS",
     "ProtocolLimits",
@@ -54,6 +55,11 @@ MAX_DIMENSIONS = 100
 
 MAX_ACTORS = 1_000
 """Actors in one scenario, whatever its protocols (each protocol may allow fewer)."""
+
+MAX_TRACK_STEPS = 10_000_000
+"""``actors x dimensions x deadline`` of one track, under every protocol: each round moves every
+actor on every dimension, and a single run's trace keeps one row per actor and round (with a
+column per dimension), so time and memory grow with this product."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ _SEE = "see README, 'Limits'"
 
 def check_limits(spec: ScenarioSpec) -> Iterator[Problem]:
     """Every way ``spec`` exceeds the declared limits: actors, dimensions, and each track's
-    actors and work under its protocol (:data:`sim.limits.PROTOCOL_LIMITS`)."""
+    actors, actor-steps (:data:`sim.limits.MAX_TRACK_STEPS`) and work under its protocol
+    (:data:`sim.limits.PROTOCOL_LIMITS`)."""
     if len(spec.actors) > limits.MAX_ACTORS:
         yield "actors", f"{len(spec.actors):,} actors; the limit is {limits.MAX_ACTORS:,} ({_SEE})"
     if len(spec.dimensions) > limits.MAX_DIMENSIONS:
@@ -35,6 +36,11 @@ def check_limits(spec: ScenarioSpec) -> Iterator[Problem]:
             continue
         deadline = track.deadline or spec.deadline
         dimensions = len(track.dimensions) + len(track.framework)
+        steps = actors * dimensions * deadline
+        if steps > limits.MAX_TRACK_STEPS:
+            yield (f"tracks[{index}]", f"{actors} actors x {dimensions} dimension(s) x {deadline} rounds = "
+                                       f"{steps:,} actor-steps; the limit is {limits.MAX_TRACK_STEPS:,} ({_SEE})")
+            continue
         work = actors ** 3 * dimensions * deadline
         if bound.work is not None and work > bound.work:
             yield (f"tracks[{index}]", f"{actors} actors x {dimensions} dimension(s) x {deadline} rounds is "
