@@ -118,7 +118,7 @@ def test_a_billion_run_sweep_streams_with_a_compact_manifest(tmp_path, monkeypat
     manifest_path = tmp_path / "out" / "manifest.json"
     assert manifest_path.stat().st_size < 100_000  # the scenario's data, the plan, one checksum
     manifest = json.loads(manifest_path.read_text())
-    assert manifest["status"] == "interrupted" and list(manifest["done"]) == ["0"]
+    assert manifest["status"] == "interrupted" and len(manifest["done"]) == 1
     assert manifest["plan"] == {"total_runs": 10**9, "chunk_size": 10**4, "chunks": 100_000,
                                 "files": "parts/part-{index:06d}.parquet"}
 
