@@ -71,28 +71,46 @@ class ProtocolLimits:
     actors : int
         Actors taking part in the track (participants, counterpart and joiners).
     work : int or None
-        For protocols whose rounds cost grows with the cube of the actors (pairwise
-        contests weighed by every third actor): the most ``actors**3 * dimensions *
-        deadline`` a track may declare; None for the others.
+        The most :meth:`cost` a track may declare; None where :data:`MAX_TRACK_STEPS` suffices.
+    scaling : str
+        How a round's cost grows: ``"triples"`` (pairwise contests weighed by every third
+        actor: ``actors**3 x dimensions`` a round) or ``"coalition_lp"`` (a linear programme
+        over every member's distance on every dimension: ``(actors x dimensions)**2`` a round).
     """
 
     actors: int
     work: int | None = None
+    scaling: str = "triples"
+
+    def cost(self, actors: int, dimensions: int, rounds: int) -> int:
+        """The work a track of this size declares, in the protocol's own scaling."""
+        if self.scaling == "coalition_lp":
+            return (actors * dimensions) ** 2 * rounds
+        return actors ** 3 * dimensions * rounds
+
+    @property
+    def formula(self) -> str:
+        """:meth:`cost` in words, for messages."""
+        return ("(actors x dimensions)^2 x rounds" if self.scaling == "coalition_lp"
+                else "actors^3 x dimensions x rounds")
 
 
 PROTOCOL_LIMITS: dict[str, ProtocolLimits] = {
     "bdm": ProtocolLimits(actors=200, work=1_000_000_000),
     "smp": ProtocolLimits(actors=100, work=300_000_000),
+    "alternating": ProtocolLimits(actors=300, work=1_000_000_000, scaling="coalition_lp"),
 }
-"""Per protocol, by name: the pairwise/triple forecasting models scale with the cube of the actors.
+"""Per protocol, by name, where a round costs more than linear in the actors.
 
-Measured (one CPU, one run, README "Limits"): BDM with 200 actors for 100 rounds (work 8e8) takes
-about 11 s and 330 MB; KTAB's SMP with 100 actors on 3 dimensions for 100 rounds (work 3e8) about
-10 s and 220 MB."""
+Measured (one CPU, one run from the command line, README "Limits"): BDM with 200 actors on one
+dimension for 100 rounds (work 8e8) about 11 s and 330 MB; KTAB's SMP with 100 actors on 3
+dimensions for 100 rounds (work 3e8) about 10 s and 220 MB; alternating offers with 300 actors
+on 10 dimensions for 100 rounds (work 9e8) about 10 s and 370 MB (1,000 actors on 10 dimensions
+took 15 s and 1.9 GB for 10 rounds: its programme's memory grows with (actors x dimensions)^2)."""
 
 DEFAULT_PROTOCOL_LIMITS = ProtocolLimits(actors=MAX_ACTORS)
-"""The protocols whose rounds cost grows with the actors, not their cube (mediated, concession,
-alternating, bilateral)."""
+"""The protocols whose round costs grow linearly with actors x dimensions (mediated, concession,
+bilateral): :data:`MAX_TRACK_STEPS` bounds them."""
 
 
 def protocol_limits(name: str) -> ProtocolLimits:

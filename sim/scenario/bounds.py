@@ -41,11 +41,11 @@ def check_limits(spec: ScenarioSpec) -> Iterator[Problem]:
             yield (f"tracks[{index}]", f"{actors} actors x {dimensions} dimension(s) x {deadline} rounds = "
                                        f"{steps:,} actor-steps; the limit is {limits.MAX_TRACK_STEPS:,} ({_SEE})")
             continue
-        work = actors ** 3 * dimensions * deadline
+        work = bound.cost(actors, dimensions, deadline)
         if bound.work is not None and work > bound.work:
             yield (f"tracks[{index}]", f"{actors} actors x {dimensions} dimension(s) x {deadline} rounds is "
-                                       f"too much work for the {protocol} protocol: actors^3 x dimensions x "
-                                       f"rounds = {work:,}, the limit is {bound.work:,} ({_SEE})")
+                                       f"too much work for the {protocol} protocol: {bound.formula} = {work:,}, "
+                                       f"the limit is {bound.work:,} ({_SEE})")
 
 
 def _track_actors(spec: ScenarioSpec, track: Track) -> int:

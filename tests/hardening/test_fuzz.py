@@ -3,6 +3,7 @@ every error line naming the file, and ``convert --out`` writing nothing when it 
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import tomllib
 from pathlib import Path
@@ -98,7 +99,7 @@ def value_mutations(draw) -> tuple[str, object]:
         elif value == "rename" and isinstance(parent, dict):
             parent[str(path[-1])[:-1] + "x"] = parent.pop(path[-1])
         elif value != "rename":
-            parent[path[-1]] = value
+            parent[path[-1]] = copy.deepcopy(value)
     return draw(st.sampled_from([".toml", ".yaml"])), data
 
 

@@ -1,0 +1,79 @@
+"""The declared limits are checked at validation: a scenario at a limit is accepted, one beyond it refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import limits
+from sim.errors import InputError
+from sim.scenario import scenario_from_dict
+
+
+def scenario(actors: int, dimensions: int = 1, deadline: int = 10, protocol: str = "mediated") -> dict:
+    dims = [f"d{j}" for j in range(dimensions)]
+    rule = {"kind": "forecast"} if protocol in ("bdm", "smp") else (
+        {"kind": "opt_in", "counterpart": "a0"} if protocol == "bilateral" else {"kind": "unanimity"})
+    return {
+        "name": "sized", "deadline": deadline,
+        "dimensions": [{"id": d, "range": [0, 100], "status_quo": 0, "wording": [{"from": 0, "text": "t"}]}
+                       for d in dims],
+        "actors": [{"id": f"a{i}", "capability": 1, "position": {d: i % 100 for d in dims},
+                    "salience": {d: 0.5 for d in dims}} for i in range(actors)],
+        "tracks": [{"id": "t", "dimensions": dims, "decision_rule": rule, "protocol": protocol}],
+    }
+
+
+def refused(data: dict) -> list[str]:
+    with pytest.raises(InputError) as error:
+        scenario_from_dict(data)
+    return error.value.problems
+
+
+def test_every_limit_is_declared_in_one_module():
+    for name in ("MAX_FILE_BYTES", "MAX_PATH_CHARS", "MAX_NESTING", "MAX_STRING_CHARS", "MAX_INTEGER_DIGITS",
+                 "MAX_YAML_ALIASES", "MAX_ROUNDS", "MAX_DIMENSIONS", "MAX_ACTORS", "MAX_TRACK_STEPS"):
+        assert isinstance(getattr(limits, name), int)
+    assert set(limits.PROTOCOL_LIMITS) == {"bdm", "smp", "alternating"}
+
+
+def test_deadline():
+    assert scenario_from_dict(scenario(2, deadline=limits.MAX_ROUNDS)).deadline == limits.MAX_ROUNDS
+    assert refused(scenario(2, deadline=limits.MAX_ROUNDS + 1)) == [
+        "deadline: must be in [1, 10000] (see README, 'Limits'), got 10001"]
+    assert "got an integer of 40 digits" in refused(scenario(2, deadline=10 ** 39))[0]
+
+
+def test_actors_and_dimensions():
+    scenario_from_dict(scenario(limits.MAX_ACTORS))
+    assert refused(scenario(limits.MAX_ACTORS + 1))[0].startswith("actors: 1,001 actors; the limit is 1,000")
+    scenario_from_dict(scenario(2, dimensions=limits.MAX_DIMENSIONS))
+    assert refused(scenario(2, dimensions=limits.MAX_DIMENSIONS + 1))[0].startswith("dimensions: 101 dimensions")
+
+
+def test_actor_steps_of_a_track():
+    scenario_from_dict(scenario(1000, dimensions=10, deadline=1000))
+    assert "actor-steps; the limit is 10,000,000" in refused(scenario(1000, dimensions=10, deadline=1001))[0]
+
+
+@pytest.mark.parametrize("protocol", ["bdm", "smp", "alternating"])
+def test_protocol_actor_limits(protocol):
+    most = limits.PROTOCOL_LIMITS[protocol].actors
+    scenario_from_dict(scenario(most, deadline=1, protocol=protocol))
+    assert f"{most + 1} actors take part; the {protocol} protocol takes at most {most}" in \
+        refused(scenario(most + 1, deadline=1, protocol=protocol))[0]
+
+
+@pytest.mark.parametrize("protocol, actors, dimensions, deadline", [
+    ("bdm", 200, 1, 125), ("smp", 100, 3, 100), ("alternating", 300, 10, 111)])
+def test_protocol_work_limits(protocol, actors, dimensions, deadline):
+    scenario_from_dict(scenario(actors, dimensions, deadline, protocol))
+    problem = refused(scenario(actors, dimensions, deadline + 1, protocol))[0]
+    assert f"too much work for the {protocol} protocol" in problem
+
+
+def test_a_switched_protocol_is_checked_too():
+    from sim.scenario.variants import with_protocol
+
+    base = scenario_from_dict(scenario(250, deadline=5))
+    with pytest.raises(InputError, match="the bdm protocol takes at most 200"):
+        with_protocol(base, "bdm")
