@@ -73,3 +73,25 @@ def test_anything_but_a_whole_number_at_least_zero_is_refused(seed, words):
         _with_seed(seed)
     assert any(problem.startswith("seed: a seed must be a whole number >= 0") and words in problem
                for problem in error.value.problems), error.value.problems
+
+
+def test_a_sweep_with_a_huge_seed_writes_it_as_text(tmp_path):
+    experiment = tmp_path / "big_seed.toml"
+    experiment.write_text(f'''name = "big_seed"
+scenario = "{(__import__("pathlib").Path(MINIMAL).resolve())}"
+seed = {2 ** 70}
+replicates = 2
+chunk_size = 4
+design = {{ kind = "grid" }}
+[[levers]]
+path = "actors.hawk.capability"
+values = [1.0, 2.0]
+''')
+    for engine in ("ensemble", "mesa"):
+        out = tmp_path / engine
+        result = invoke(["sweep", str(experiment), "--out", str(out), "--executor", "serial", "--engine", engine,
+                         "--quiet"])
+        assert result.status == 0, result.stderr
+        table = pq.read_table(out / "runs.parquet")
+        assert table.schema.field("seed").type == "string"
+        assert set(table.column("seed").to_pylist()) == {str(2 ** 70)}
