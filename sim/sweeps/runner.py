@@ -113,7 +113,11 @@ def _consolidate(parts: Path, plan: ChunkPlan, target: Path) -> None:
     rows = 0
     try:
         for chunk in plan:
-            table = pq.read_table(parts / chunk.file)
+            try:
+                table = pq.read_table(parts / chunk.file)
+            except pa.ArrowException as error:  # changed on disk after it was checked or written
+                raise InputError(str(parts / chunk.file), [f"cannot be read ({str(error).splitlines()[0]}); "
+                                                           f"--resume checks it and runs it again"]) from None
             if writer is None:
                 writer = pq.ParquetWriter(temporary, table.schema)
             buffered.append(table)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow.parquet as pq
@@ -100,31 +97,6 @@ def test_resume_after_parts_went_missing_gives_the_same_table(small_experiment, 
     result = sweep(small_experiment, out, resume=True)
     assert result.chunks_run == 2
     assert dumps(rows(result.runs_path)) == reference
-
-
-def test_kill_9_mid_sweep_then_resume(tmp_path):
-    path = tmp_path / "slow.toml"
-    path.write_text(experiment_text(design='design = { kind = "random", samples = 60 }', replicates=10,
-                                    chunk_size=20))
-    command = [sys.executable, "-m", "sim", "sweep", str(path), "--executor", "serial", "--engine", "mesa",
-               "--quiet"]
-    whole = tmp_path / "whole"
-    subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True, timeout=600)
-    cut = tmp_path / "cut"
-    process = subprocess.Popen(command + ["--out", str(cut)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((cut / "parts").glob("part-*.parquet"))) < 3:
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    written = len(list((cut / "parts").glob("part-*.parquet")))
-    assert 3 <= written < 30, "the sweep should have been cut part-way"
-    assert not (cut / "runs.parquet").exists()
-    resumed = subprocess.run(command + ["--out", str(cut), "--resume"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=600)
-    assert resumed.returncode == 0, resumed.stderr
-    assert dumps(rows(cut / "runs.parquet")) == dumps(rows(whole / "runs.parquet"))
 
 
 def test_trajectories_on_request(tmp_path):
