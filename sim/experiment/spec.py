@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sim.scenario.distributions import Uncertainty
+from sim.scenario.fields import Seed
 
 __all__ = ["Design", "ExperimentSpec", "Outputs", "Parameter"]
 
@@ -113,7 +114,7 @@ class ExperimentSpec(_Frozen):
     uncertainties: list[Uncertainty] = Field(default_factory=list)
     design: Design
     replicates: Count = 1
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Seed = 0
     chunk_size: Count = 500
     outputs: Outputs = Outputs()
 

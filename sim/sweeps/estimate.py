@@ -81,7 +81,7 @@ class Estimate:
 
     @property
     def chunk_bytes(self) -> float:
-        return self.chunk_size * self.row_bytes
+        return min(self.chunk_size, self.runs) * self.row_bytes
 
     @property
     def in_flight(self) -> int:
@@ -114,7 +114,7 @@ class Estimate:
         problems = []
         if self.chunk_bytes > limits.MAX_CHUNK_BYTES:
             most = max(1, int(limits.MAX_CHUNK_BYTES // self.row_bytes))
-            problems.append(f"chunk_size: a chunk of {self.chunk_size:,} runs takes about "
+            problems.append(f"chunk_size: a chunk of {min(self.chunk_size, self.runs):,} runs takes about "
                             f"{human_bytes(self.chunk_bytes)} in memory ({human_bytes(self.row_bytes)} a row); at "
                             f"most {human_bytes(limits.MAX_CHUNK_BYTES)} (sim/sweeps/limits.py): set chunk_size to "
                             f"at most {most:,}")

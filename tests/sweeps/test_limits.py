@@ -159,3 +159,11 @@ def test_a_name_is_a_name_never_a_path(tmp_path, name):
     text = experiment_text().replace('name = "small"', f'name = {json.dumps(name)}')
     with pytest.raises(InputError, match="name: .*must be a plain name|name: "):
         load_experiment(write(tmp_path, text))
+
+
+def test_a_seed_beyond_64_bits_sweeps_and_a_negative_one_is_refused(tmp_path):
+    path = write(tmp_path, experiment_text().replace("seed = 3", f"seed = {2**64 + 5}"))
+    table = sweep(path, tmp_path / "out").table()
+    assert table.num_rows == 30 and set(table.column("seed").to_pylist()) == {str(2**64 + 5)}
+    with pytest.raises(InputError, match="seed: a seed must be a whole number >= 0"):
+        load_experiment(write(tmp_path, experiment_text().replace("seed = 3", "seed = -1")))
