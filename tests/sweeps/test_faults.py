@@ -239,6 +239,41 @@ def test_a_killed_process_worker_costs_nothing(experiment, reference, tmp_path):
     assert data(result.runs_path) == reference
 
 
+def _always_die(fn, *args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _AlwaysDie(Executor):
+    def __init__(self, inner: Executor):
+        self.inner = inner
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.inner.submit(_always_die, fn, *args)
+
+
+def test_a_worker_that_dies_every_time_stops_the_sweep_in_one_line(experiment, tmp_path):
+    pool = RestartingProcessPool(1, retries=1)
+    try:
+        with pytest.raises(InputError, match=r"a worker process died running chunk \d+ each time it was tried.*"
+                                              r"continue with --resume"):
+            sweep(experiment, tmp_path / "out", executor=_AlwaysDie(pool), workers=1)
+    finally:
+        pool.shutdown()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "interrupted"
+
+
+def test_a_part_replaced_by_a_link_is_rerun_and_its_target_untouched(experiment, reference, tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "outside.parquet"
+    sweep(experiment, out)
+    part = out / "parts" / "part-000005.parquet"
+    outside.write_bytes(part.read_bytes())
+    part.unlink()
+    part.symlink_to(outside)
+    result = sweep(experiment, out, resume=True)
+    assert result.repaired == 1 and not part.is_symlink() and outside.exists()
+    assert data(result.runs_path) == reference
+
+
 def test_an_unreachable_scheduler_is_one_line_within_the_timeout(experiment, tmp_path, capsys):
     pytest.importorskip("distributed")
     with socket.socket() as probe:

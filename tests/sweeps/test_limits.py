@@ -95,6 +95,12 @@ def test_results_too_large_for_the_disk_are_refused(tmp_path, monkeypatch, capsy
     assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "the parts alone need about" in err and "and only 5 kB is free there" in err and err.count("\n") == 1
+    previous = tmp_path / "previous"
+    monkeypatch.undo()
+    sweep(path, previous)
+    monkeypatch.setattr(estimate_module, "_free", lambda out: 5000)
+    assert main(["sweep", str(path), "--out", str(previous), "--overwrite", "--executor", "serial", "--quiet"]) == 2
+    assert (previous / "runs.parquet").exists(), "a refused --overwrite deletes nothing"
     assert not (tmp_path / "out").exists()
 
 
