@@ -104,6 +104,10 @@ class _Parser(argparse.ArgumentParser):
         return options
 
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds ``negsim sweep --scheduler`` waits for the scheduler to answer."""
+
+
 def _parser() -> argparse.ArgumentParser:
     from sim import __version__
 
@@ -191,6 +195,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://host:8786 (with --executor dask; "
                             "without it a local cluster is started)")
+    sweep.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS",
+                       help=f"with --scheduler: how long to wait for it to answer (default {CONNECT_TIMEOUT:g})")
     sweep.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
                        help="replicates through the array kernel (default) or one Mesa model per run")
     again = sweep.add_mutually_exclusive_group()
@@ -475,6 +481,15 @@ def _sweep(args: argparse.Namespace) -> int:
         problems.append(f"--workers: must be >= 1, got {args.workers}")
     if args.scheduler and args.executor != "dask":
         problems.append("--scheduler needs --executor dask")
+    if args.connect_timeout is not None and not args.connect_timeout > 0:
+        problems.append(f"--connect-timeout: must be > 0 seconds, got {args.connect_timeout:g}")
+    problems += [f"{flag} does nothing {why}" for flag, given, why in (
+        ("--workers", args.workers is not None and args.executor == "serial",
+         "with --executor serial (one run at a time, in this process)"),
+        ("--workers", args.workers is not None and bool(args.scheduler),
+         "with --scheduler (the cluster's workers run the chunks)"),
+        ("--connect-timeout", args.connect_timeout is not None and not args.scheduler,
+         "without --scheduler (a local cluster is started, not reached)")) if given]
     if problems:
         return _fail(problems)
     experiment = load_experiment(args.experiment)
@@ -484,11 +499,16 @@ def _sweep(args: argparse.Namespace) -> int:
     with tqdm(total=experiment.total_runs, desc="runs", unit="run", disable=quiet, file=sys.stderr,
               smoothing=0.1) as bar:
         try:
-            with executor_for(args.executor, args.workers, args.scheduler) as (executor, slots):
+            with executor_for(args.executor, args.workers, args.scheduler,
+                              connect_timeout=args.connect_timeout or CONNECT_TIMEOUT) as (executor, slots):
                 result = sweep(experiment, out, executor=executor, workers=slots, engine=args.engine,
-                               resume=args.resume, overwrite=args.overwrite, progress=bar.update)
+                               resume=args.resume, overwrite=args.overwrite, progress=bar.update,
+                               on_estimate=lambda sized: tqdm.write("\n".join(sized.lines()), file=sys.stdout))
         except KeyboardInterrupt:
             bar.close()
+            if not (out / "manifest.json").exists():
+                print("interrupted before anything was written", file=sys.stderr)
+                return 130
             print(f"interrupted; parts written so far are kept. Continue with:\n"
                   f"  negsim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
             return 130
@@ -496,12 +516,17 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"{experiment.name}: {result.total_runs} runs ({experiment.points.count} design points x "
           f"{experiment.replicates} replicates) in {result.chunks} chunks; {result.chunks_run} run now "
           f"in {elapsed:.1f} s on {args.executor}")
-    print(f"wrote {result.runs_path} (one row per run), {out / 'manifest.json'}, {out / 'points.parquet'}")
+    points = f", {out / 'points.parquet'}" if (out / "points.parquet").exists() else ""
+    if result.repaired:
+        print(f"re-ran {result.repaired} parts that were missing or did not match their checksum")
+    print(f"wrote {result.runs_path} (one row per run), {out / 'manifest.json'}{points}")
     if result.sensitivity is not None:
         print(f"wrote {out / 'sensitivity.json'}")
         print(format_sensitivity(result.sensitivity), end="")
     if result.variance is not None:
         print(format_variance(result.variance, result.warnings), end="")
+    else:
+        print("".join(f"warning: {line}\n" for line in result.warnings), end="")
     return 0
 
 

@@ -68,10 +68,10 @@ def test_run_out_follows_the_overwrite_rule(capsys, tmp_path):
 def test_plot_report_and_convert_follow_the_overwrite_rule(capsys, tmp_path):
     out = tmp_path / "results"
     assert run(capsys, "run", MINIMAL, "--runs", "5", "--quiet", "--out", str(out))[0] == 0
-    assert run(capsys, "plot", str(out), "--figure", "agreement")[0] == 0
-    status, _, err = run(capsys, "plot", str(out), "--figure", "agreement")
+    assert run(capsys, "plot", str(out), "--figure", "statement")[0] == 0
+    status, _, err = run(capsys, "plot", str(out), "--figure", "statement")
     assert status == 2 and "figures is not empty; add --overwrite" in err
-    assert run(capsys, "plot", str(out), "--figure", "agreement", "--overwrite")[0] == 0
+    assert run(capsys, "plot", str(out), "--figure", "statement", "--overwrite")[0] == 0
     assert run(capsys, "report", str(out))[0] == 0
     status, _, err = run(capsys, "report", str(out))
     assert status == 2 and "report.html exists; add --overwrite" in err
@@ -107,3 +107,15 @@ def test_flags_that_would_do_nothing_are_refused(capsys, flags, reason):
 def test_error_prefixes_are_not_repeated(capsys):
     status, _, err = run(capsys, "run", MINIMAL, "--set", "deadline=x")
     assert status == 2 and err.strip() == "error: --set: deadline=x: expected PATH=NUMBER"
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--executor", "serial", "--workers", "2"], "--workers does nothing with --executor serial"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"],
+     "--workers does nothing with --scheduler"),
+    (["--connect-timeout", "3"], "--connect-timeout does nothing without --scheduler"),
+])
+def test_sweep_flags_that_would_do_nothing_are_refused(capsys, tmp_path, flags, reason):
+    status, _, err = run(capsys, "sweep", EXPERIMENT, "--out", str(tmp_path / "out"), *flags)
+    assert status == 2 and reason in err
+    assert not (tmp_path / "out").exists()
