@@ -251,8 +251,10 @@ def read_bdm_csv(path: str | Path) -> dict[str, Any]:
 
 
 def _is_ktab_first_line(cells: list[str]) -> bool:
-    """KTAB's first line ends in two counts: ``name,description,numActors,numDims``."""
-    return len(cells) >= 4 and all(re.fullmatch(r"\d+", cell) for cell in cells[2:4])
+    """KTAB's first line ends in two counts: ``name,description,numActors,numDims`` (numbers, checked
+    to be whole and within the limits when read, so that ``2.5`` or ``1e9`` is refused as a count)."""
+    return len(cells) >= 4 and all(re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", cell)
+                                   for cell in cells[2:4])
 
 
 def read_csv_scenario(path: str | Path) -> dict[str, Any]:

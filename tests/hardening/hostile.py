@@ -196,5 +196,10 @@ CORPUS_STATUS: dict[str, set[int]] = {
     "seed_true.toml": {2},
     "unknown_key.toml": {2},
     "event_round_huge.toml": {2},
+    "python_tag.yaml": {2},
+    "empty.toml": {2},
+    "empty.yaml": {2},
+    "empty.csv": {2},
+    "ktab_exponent_count.csv": {2},
 }
 """Each file of the corpus folder and the statuses it may end in (0: a valid scenario)."""
