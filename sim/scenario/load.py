@@ -92,8 +92,9 @@ def describe_validation_errors(error: ValidationError, model: type[BaseModel] | 
 def describe_validation_error(item: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     """One line for one pydantic error: ``field.path: message``.
 
-    ``model``: the schema validated against; an unknown field's message then names the
-    nearest known one ("did you mean 'salience'?").
+    ``model``: the schema validated against (e.g. ``ScenarioSpec``, ``ExperimentSpec``); an
+    unknown field's message then names the schema and the nearest known field ("did you mean
+    'salience'?").
     """
     location = _field_path(item["loc"])
     kind = item["type"]
@@ -101,7 +102,8 @@ def describe_validation_error(item: dict[str, Any], model: type[BaseModel] | Non
     if isinstance(value, str) and len(value) > 60:
         value = f"{value[:40]}... ({len(value):,} characters)"
     if kind == "extra_forbidden":
-        message = "unknown field (not part of the scenario schema)" + _suggestion(model, item["loc"])
+        schema = model.__name__.removesuffix("Spec").lower() if model is not None else "scenario"
+        message = f"unknown field (not part of the {schema} schema)" + _suggestion(model, item["loc"])
     elif kind == "missing":
         message = "required field is missing"
     elif kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):

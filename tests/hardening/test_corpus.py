@@ -92,3 +92,21 @@ def test_a_bom_is_accepted_in_every_format():
     for name in ("bom.toml", "bom.yaml", "bom.csv"):
         assert (CORPUS / name).read_bytes().startswith(b"\xef\xbb\xbf")
         assert invoke(["validate", str(CORPUS / name)]).status == 0
+
+
+def test_unknown_keys_name_the_nearest_field_in_any_schema():
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from sim.experiment.spec import ExperimentSpec
+    from sim.scenario.load import describe_validation_errors
+
+    data = tomllib.loads((CORPUS.parents[2] / "experiments" / "vilnius_flank.toml").read_text())
+    data["replicats"] = data.pop("replicates")
+    data["levers"][0]["rang"] = data["levers"][0].pop("range")
+    with pytest.raises(ValidationError) as error:
+        ExperimentSpec.model_validate(data)
+    lines = describe_validation_errors(error.value, ExperimentSpec)
+    assert "replicats: unknown field (not part of the experiment schema); did you mean 'replicates'?" in lines
+    assert "levers[0].rang: unknown field (not part of the experiment schema); did you mean 'range'?" in lines
