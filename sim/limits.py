@@ -14,7 +14,10 @@ from dataclasses import dataclass
 __all__ = [
     "DEFAULT_PROTOCOL_LIMITS",
     "MAX_ACTORS",
+    "MAX_CONDITION_TESTS",
     "MAX_DIMENSIONS",
+    "MAX_EVENTS",
+    "MAX_EVENT_ROUNDS",
     "MAX_FILE_BYTES",
     "MAX_INTEGER_DIGITS",
     "MAX_NESTING",
@@ -22,6 +25,7 @@ __all__ = [
     "MAX_ROUNDS",
     "MAX_STRING_CHARS",
     "MAX_TRACK_STEPS",
+    "MAX_UNCERTAINTIES",
     "MAX_YAML_ALIASES",
     "PROTOCOL_LIMITS",
     "ProtocolLimits",
@@ -55,6 +59,20 @@ MAX_DIMENSIONS = 100
 
 MAX_ACTORS = 1_000
 """Actors in one scenario, whatever its protocols (each protocol may allow fewer)."""
+
+MAX_EVENTS = 1_000
+"""Events in one scenario (Vilnius: 2)."""
+
+MAX_EVENT_ROUNDS = 1_000_000
+"""``events x deadline``: every round checks each event not yet fired, at a few microseconds each
+(100 events under ``when`` for 10,000 rounds: about 7 s)."""
+
+MAX_CONDITION_TESTS = 100
+"""Tests (``agreed(T)``, ``round >= N``, ...) in one event's ``when`` condition; its ``not`` and
+parentheses nest at most :data:`MAX_NESTING` deep."""
+
+MAX_UNCERTAINTIES = 1_000
+"""Declared uncertainties in one scenario (Vilnius: 32 entries, 153 numbers): each is drawn in every replicate."""
 
 MAX_TRACK_STEPS = 10_000_000
 """``actors x dimensions x deadline`` of one track, under every protocol: each round moves every

@@ -19,13 +19,23 @@ _SEE = "see README, 'Limits'"
 
 
 def check_limits(spec: ScenarioSpec) -> Iterator[Problem]:
-    """Every way ``spec`` exceeds the declared limits: actors, dimensions, and each track's
+    """Every way ``spec`` exceeds the declared limits: actors, dimensions, events, uncertainties, and each track's
     actors, actor-steps (:data:`sim.limits.MAX_TRACK_STEPS`) and work under its protocol
     (:data:`sim.limits.PROTOCOL_LIMITS`)."""
     if len(spec.actors) > limits.MAX_ACTORS:
         yield "actors", f"{len(spec.actors):,} actors; the limit is {limits.MAX_ACTORS:,} ({_SEE})"
     if len(spec.dimensions) > limits.MAX_DIMENSIONS:
         yield "dimensions", f"{len(spec.dimensions):,} dimensions; the limit is {limits.MAX_DIMENSIONS:,} ({_SEE})"
+    if len(spec.events) > limits.MAX_EVENTS:
+        yield "events", f"{len(spec.events):,} events; the limit is {limits.MAX_EVENTS:,} ({_SEE})"
+    else:
+        longest = max([spec.deadline] + [track.deadline for track in spec.tracks if track.deadline])
+        if len(spec.events) * longest > limits.MAX_EVENT_ROUNDS:
+            yield "events", (f"{len(spec.events):,} events x {longest:,} rounds = {len(spec.events) * longest:,} "
+                             f"event checks; the limit is {limits.MAX_EVENT_ROUNDS:,} ({_SEE})")
+    if len(spec.uncertainties) > limits.MAX_UNCERTAINTIES:
+        yield "uncertainties", (f"{len(spec.uncertainties):,} uncertainties; the limit is "
+                                f"{limits.MAX_UNCERTAINTIES:,} ({_SEE})")
     for index, track in enumerate(spec.tracks):
         protocol = track.protocol or registry.default_protocol_for(track.decision_rule.kind)
         bound = limits.protocol_limits(protocol)

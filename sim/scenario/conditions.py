@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
+from sim import limits
+
 if TYPE_CHECKING:
     from sim.kernel.state import NegotiationState
     from sim.scenario.scenario import Scenario
@@ -90,6 +92,8 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0  # "not" and "(" around the current term
+        self.tests = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -120,12 +124,22 @@ class _Parser:
 
     def term(self) -> Condition:
         token = self.take(what="a test")
-        if token == "not":
-            return Not(self.term())
-        if token == "(":
-            node = self.condition()
-            self.take(")")
+        if token in ("not", "("):
+            self.depth += 1
+            if self.depth > limits.MAX_NESTING:
+                raise ConditionError(f"'not' and parentheses nested more than {limits.MAX_NESTING} deep "
+                                     "(see README, 'Limits')")
+            if token == "not":
+                node: Condition = Not(self.term())
+            else:
+                node = self.condition()
+                self.take(")")
+            self.depth -= 1
             return node
+        self.tests += 1
+        if self.tests > limits.MAX_CONDITION_TESTS:
+            raise ConditionError(f"more than {limits.MAX_CONDITION_TESTS} tests in one condition "
+                                 "(see README, 'Limits')")
         if token in _STATUS:
             return Status(token, self._argument())
         if token in ("signatories", "draft"):

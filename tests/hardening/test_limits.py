@@ -77,3 +77,40 @@ def test_a_switched_protocol_is_checked_too():
     base = scenario_from_dict(scenario(250, deadline=5))
     with pytest.raises(InputError, match="the bdm protocol takes at most 200"):
         with_protocol(base, "bdm")
+
+
+def _events(count: int, when: str = "round >= 2") -> list[dict]:
+    return [{"kind": "shift", "when": when, "actor": "a0", "attribute": "capability", "by": 0.0}] * count
+
+
+def test_events_and_their_checks():
+    scenario_from_dict(scenario(2, deadline=1000) | {"events": _events(limits.MAX_EVENTS)})
+    assert refused(scenario(2, deadline=1) | {"events": _events(limits.MAX_EVENTS + 1)}) == [
+        "events: 1,001 events; the limit is 1,000 (see README, 'Limits')"]
+    assert "event checks; the limit is 1,000,000" in refused(
+        scenario(2, deadline=1001) | {"events": _events(limits.MAX_EVENTS)})[0]
+
+
+def test_uncertainties():
+    many = [{"path": "actors.a0.capability", "distribution": {"kind": "uniform", "low": 0.5, "high": 1.5}}] * 1001
+    assert refused(scenario(2) | {"uncertainties": many})[0] == (
+        "uncertainties: 1,001 uncertainties; the limit is 1,000 (see README, 'Limits')")
+
+
+@pytest.mark.parametrize("when, expected", [
+    ("(" * 40 + "round >= 2" + ")" * 40, "'not' and parentheses nested more than 32 deep"),
+    ("(" * 4000 + "round >= 2" + ")" * 4000, "'not' and parentheses nested more than 32 deep"),
+    ("not " * 2000 + "round >= 2", "'not' and parentheses nested more than 32 deep"),
+    (" and ".join(["round >= 2"] * 101), "more than 100 tests in one condition"),
+])
+def test_conditions_are_bounded(when, expected):
+    problems = refused(scenario(2) | {"events": _events(1, when)})
+    assert any(problem.startswith("events[0].when: ") and expected in problem for problem in problems), problems
+
+
+def test_a_condition_at_the_limits_runs():
+    from sim import runner
+
+    when = "(" * 31 + " or ".join(["round >= 2"] * 100) + ")" * 31
+    model = runner.run(scenario_from_dict(scenario(2, deadline=3) | {"events": _events(1, when)}))
+    assert model.outcome().rounds <= 3
