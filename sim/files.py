@@ -20,7 +20,7 @@ import yaml
 from sim import limits
 from sim.errors import InputError
 
-__all__ = ["check_data", "display_path", "input_file", "read_data_file", "read_text"]
+__all__ = ["check_data", "display_path", "input_file", "one_line", "read_data_file", "read_text"]
 
 _LIMITS = "see README, 'Limits'"
 
@@ -29,8 +29,14 @@ def display_path(path: str | Path) -> str:
     """``path`` as error messages name it: shortened in the middle when it exceeds the path limit."""
     text = str(path)
     if len(text) <= limits.MAX_PATH_CHARS:
-        return text
-    return f"{text[:40]}...{text[-40:]} ({len(text):,} characters)"
+        return one_line(text)
+    return one_line(f"{text[:40]}...{text[-40:]} ({len(text):,} characters)")
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line: newlines and other control characters that a file's texts
+    may hold are written as escapes (``\\n``), so each problem stays one line on stderr."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def input_file(path: str | Path) -> Path:
@@ -120,7 +126,7 @@ def _parse_toml(text: str, source: str) -> Any:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InputError(source, [f"invalid TOML: {error}"]) from None
+        raise InputError(source, [one_line(f"invalid TOML: {error}")]) from None
     except RecursionError:
         raise InputError(source, [f"tables or arrays nested more than {limits.MAX_NESTING} deep ({_LIMITS})"]) from None
     except ValueError:  # int() beyond Python's digit limit
@@ -178,7 +184,7 @@ def _parse_yaml(text: str, source: str) -> Any:
         mark = getattr(error, "problem_mark", None)
         where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise InputError(source, [f"invalid YAML: {problem}{where}"]) from None
+        raise InputError(source, [one_line(f"invalid YAML: {problem}{where}")]) from None
     except RecursionError:
         raise InputError(source, [f"nested more than {limits.MAX_NESTING} deep ({_LIMITS})"]) from None
     except ValueError:
@@ -199,6 +205,7 @@ def check_data(data: Any, source: str) -> None:
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, where, depth = stack.pop()
+        where = one_line(where)
         if isinstance(value, (dict, list)):
             if depth >= limits.MAX_NESTING:
                 raise InputError(source, [f"{where or 'top level'}: nested more than {limits.MAX_NESTING} deep "

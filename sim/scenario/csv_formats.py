@@ -30,7 +30,7 @@ from typing import Any
 
 from sim import limits
 from sim.errors import InputError
-from sim.files import display_path, read_text
+from sim.files import display_path, one_line, read_text
 
 __all__ = ["read_bdm_csv", "read_ktab_csv", "read_csv_scenario"]
 
@@ -109,6 +109,7 @@ class _Problems:
         return value
 
     def raise_if_any(self) -> None:
+        self.lines = [one_line(line) for line in self.lines]
         if len(self.lines) > _MAX_PROBLEMS:
             raise InputError(self.source, self.lines[:_MAX_PROBLEMS] +
                              [f"... and {len(self.lines) - _MAX_PROBLEMS:,} more problems"])

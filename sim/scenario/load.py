@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError
-from sim.files import display_path, input_file, read_data_file
+from sim.files import display_path, input_file, one_line, read_data_file
 from sim.scenario.bounds import check_limits
 from sim.scenario.csv_formats import read_csv_scenario
 from sim.scenario.references import check_references
@@ -64,14 +64,16 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>", evidence: bool 
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
-        raise InputError(source, describe_validation_errors(error, ScenarioSpec)) from None
-    too_big = list(check_limits(spec))
-    if too_big:
-        raise InputError(source, [f"{field}: {message}" for field, message in too_big])
-    problems = check_references(spec, evidence=evidence)
+        raise InputError(source, [one_line(line) for line in describe_validation_errors(error, ScenarioSpec)]) \
+            from None
+    problems = list(check_limits(spec)) or check_references(spec, evidence=evidence)
     if problems:
-        raise InputError(source, [f"{field}: {message}" for field, message in problems])
+        lines = [one_line(f"{field}: {message}") for field, message in problems]
+        if len(lines) > MAX_PROBLEMS:
+            lines = lines[:MAX_PROBLEMS] + [f"... and {len(lines) - MAX_PROBLEMS:,} more problems"]
+        raise InputError(source, lines)
     return Scenario(spec)
+
 
 
 def _parse(path: Path) -> Any:

@@ -197,6 +197,8 @@ CORPUS_STATUS: dict[str, set[int]] = {
     "unknown_key.toml": {2},
     "event_round_huge.toml": {2},
     "python_tag.yaml": {2},
+    "newline_reference.toml": {2},
+    "newline_key.yaml": {2},
     "empty.toml": {2},
     "empty.yaml": {2},
     "empty.csv": {2},

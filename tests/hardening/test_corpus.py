@@ -53,6 +53,8 @@ def test_generated_file(name, tmp_path):
     ("ktab_exponent_count.csv", "line 1, column 3 (numActors): must be at most 1000, got 1e+09"),
     ("ktab_fractional_count.csv", "line 1, column 3 (numActors): must be a whole number, got 2.5"),
     ("python_tag.yaml", "invalid YAML"),
+    ("newline_reference.toml", "'d\\nerror: forged line'"),
+    ("newline_key.yaml", "key\\nwith newline: unknown field"),
     ("empty.csv", "the file is empty"),
     ("empty.yaml", "the file must hold a table of scenario fields"),
     ("seed_negative1.toml", "seed: a seed must be a whole number >= 0, got -1"),
