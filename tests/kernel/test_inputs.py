@@ -393,7 +393,7 @@ def test_an_experiment_s_uncertainties_add_to_or_replace_the_scenario_s(tmp_path
 def test_a_lever_fixes_its_number_and_the_wildcard_s_other_numbers_keep_their_draws(tmp_path):
     import tomli_w
 
-    from sim.cli import _override
+    from sim.cli.run import override as _override
     from sim.experiment.load import experiment_from_dict
 
     data = base([entry("actors.*.tactic", kind="uniform", low=0.3, high=1.5)])
