@@ -150,13 +150,6 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                 yield f"{path}.participants[{p_index}]", f"'{actor_id}' is listed twice"
             seen.add(actor_id)
         rule = track.decision_rule
-        if rule.kind == "forecast":
-            members = [a for a in spec.actors if track.participants is None or a.id in track.participants]
-            for dimension_id in track.dimensions:
-                if dimension_id in _dimension_ranges(spec) and not any(
-                        a.salience.get(dimension_id, 0.0) > 0 for a in members):
-                    yield (f"{path}.dimensions", f"no participant gives '{dimension_id}' any salience, so a forecast "
-                                                 "(weighted by capability x salience) is undefined there")
         if rule.kind != "forecast":
             for dimension_id in track.dimensions:
                 dimension = next((d for d in spec.dimensions if d.id == dimension_id), None)
@@ -194,6 +187,8 @@ def _tracks(spec: ScenarioSpec) -> Iterator[Problem]:
                     f"{path}.decision_rule.kind",
                     f"protocol '{protocol_name}' does not support '{rule.kind}' (it supports: {supported})",
                 )
+            else:
+                yield from protocol.check(spec, index)  # what this protocol refuses (e.g. a forecast nobody weighs)
             for option, value in track.options.items():
                 if option not in protocol.options:
                     known = ", ".join(protocol.options) or "none"
