@@ -19,7 +19,7 @@ from sim.experiment.spec import ExperimentSpec, Parameter
 from sim.scenario.distributions import Uncertainty
 from sim.scenario.uncertainties import resolve, set_aside
 from sim.scenario import Scenario, load_scenario, scenario_from_dict
-from sim.scenario.load import describe_validation_error
+from sim.scenario.load import describe_validation_errors
 
 __all__ = ["Experiment", "experiment_from_dict", "load_experiment"]
 
@@ -158,7 +158,7 @@ def experiment_from_dict(data: Any, *, source: str = "<experiment>", text: str =
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as error:
-        lines = [describe_validation_error(item) for item in error.errors()]
+        lines = describe_validation_errors(error, ExperimentSpec)
         raise InputError(source, [key + line.removeprefix("levers") if line.startswith("levers") else line
                                   for line in lines]) from None
     scenario_path = Path(spec.scenario)

@@ -33,7 +33,9 @@ CASES = {
                          "scenario: /nowhere/scenario.toml: no such file"),
     "salib count": (experiment_text(design='design = { kind = "sobol_sensitivity", samples = 10 }'),
                     "design: The balance properties of Sobol' points require n to be a power of 2."),
-    "unknown key": (experiment_text(extra="colour = 1"), "colour: unknown field (not part of the scenario schema)"),
+    "unknown key": (experiment_text(extra="colour = 1"), "colour: unknown field (not part of the experiment schema)"),
+    "misspelled key": (experiment_text(extra="replicats = 3"), "replicats: unknown field (not part of the experiment "
+                                                               "schema); did you mean 'replicates'?"),
 }
 
 
