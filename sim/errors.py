@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "one_line"]
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line: newlines and other control characters that a file's texts
+    may hold are written as escapes (``\\n``), so each problem stays one line on stderr."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class InputError(Exception):
@@ -22,5 +28,5 @@ class InputError(Exception):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        """The problems, one line each, prefixed by the source."""
-        return [f"{self.source}: {problem}" for problem in self.problems]
+        """The problems, one line each (control characters escaped), prefixed by the source."""
+        return [one_line(f"{self.source}: {problem}") for problem in self.problems]

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from sim import limits
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 
 __all__ = ["check_data", "display_path", "input_file", "one_line", "read_data_file", "read_text"]
 
@@ -31,12 +31,6 @@ def display_path(path: str | Path) -> str:
     if len(text) <= limits.MAX_PATH_CHARS:
         return one_line(text)
     return one_line(f"{text[:40]}...{text[-40:]} ({len(text):,} characters)")
-
-
-def one_line(text: str) -> str:
-    """A message as one printable line: newlines and other control characters that a file's texts
-    may hold are written as escapes (``\\n``), so each problem stays one line on stderr."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def input_file(path: str | Path) -> Path:
