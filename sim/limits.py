@@ -20,6 +20,7 @@ __all__ = [
     "MAX_EVENT_ROUNDS",
     "MAX_FILE_BYTES",
     "MAX_INTEGER_DIGITS",
+    "MAX_MONTE_CARLO_BYTES",
     "MAX_NESTING",
     "MAX_PATH_CHARS",
     "MAX_ROUNDS",
@@ -134,3 +135,10 @@ bilateral): :data:`MAX_TRACK_STEPS` bounds them."""
 def protocol_limits(name: str) -> ProtocolLimits:
     """The limits of the protocol registered as ``name`` (the default ones for any other)."""
     return PROTOCOL_LIMITS.get(name, DEFAULT_PROTOCOL_LIMITS)
+
+MAX_MONTE_CARLO_BYTES = 4_000_000_000
+"""Memory a Monte Carlo's tables may take (``negsim run --runs N``, :func:`sim.runner.monte_carlo`),
+as :func:`sim.runner.monte_carlo_bytes` estimates its peak before any run: a Monte Carlo holds its
+runs (and trajectories and traces) in memory, so a larger one is refused, pointing to a sweep,
+which writes its runs to disk in parts. For Vilnius that is about 2 million runs, or about 130,000
+with every run's trace."""

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from sim.ensemble import run_ensemble
 from sim.model import NegotiationModel
-from sim.records import table_from_records
+from sim.records import runs_schema, table_from_records
 from sim.scenario.scenario import Scenario
 
 __all__ = ["ENGINES", "MonteCarlo", "monte_carlo", "run"]
@@ -76,6 +76,48 @@ class MonteCarlo:
         return self.table.to_pylist()
 
 
+BASE_BYTES = 300_000_000
+"""The interpreter, numpy, pyarrow, pandas and Mesa loaded (measured: about 250 MB)."""
+
+
+def monte_carlo_bytes(scenario: Scenario, runs: int, *, trajectories: bool = False, trace: bool = False) -> int:
+    """An estimate of a Monte Carlo's peak memory: it holds its tables whole, and summarises them.
+
+    ``BASE_BYTES + 2.5 x runs x row + 1.2 x runs x (trajectory + trace)``, where a row of the runs
+    table is 8 bytes a number and 32 a list or text column, a run's trajectory 16 bytes per
+    round x dimension and its trace 8 bytes per round x actor x (3 per dimension + 8) columns,
+    every round to the deadline counted. The factors cover the copies the summary and the writers
+    make; measured on Vilnius (712 B a row, 23 kB of trace a run): 2,000,000 runs peaked at
+    3.3 GB (estimate 3.9 GB), 100,000 runs with their trace at 2.7 GB (estimate 3.2 GB).
+    """
+    schema = runs_schema(scenario)
+    row = sum(32 if pa.types.is_list(f.type) or pa.types.is_string(f.type) else 8 for f in schema)
+    actors, dimensions, rounds = len(scenario.actor_ids), len(scenario.dimension_ids), scenario.deadline
+    extra = 0
+    if trajectories:
+        extra += 16 * rounds * dimensions
+    if trace:
+        extra += 8 * rounds * actors * (3 * dimensions + 8)
+    return BASE_BYTES + int(runs * (2.5 * row + 1.2 * extra))
+
+
+def check_monte_carlo_size(scenario: Scenario, runs: int, *, trajectories: bool = False,
+                           trace: bool = False) -> list[str]:
+    """Why a Monte Carlo of ``runs`` cannot be held in memory (:data:`sim.limits.MAX_MONTE_CARLO_BYTES`); empty if it can."""
+    from sim.limits import MAX_MONTE_CARLO_BYTES
+
+    need = monte_carlo_bytes(scenario, runs, trajectories=trajectories, trace=trace)
+    if need <= MAX_MONTE_CARLO_BYTES:
+        return []
+    what = " with every run's trace" if trace else " with every run's trajectory" if trajectories else ""
+    per_run = (need - BASE_BYTES) / runs
+    fits = max(1, int((MAX_MONTE_CARLO_BYTES - BASE_BYTES) // per_run))
+    return [f"{runs:,} runs{what} would take about {need / 1e9:,.1f} GB of memory; a Monte Carlo may take at most "
+            f"{MAX_MONTE_CARLO_BYTES / 1e9:g} GB (about {fits:,} runs of this "
+            f"scenario): run fewer" + ("" if trace or trajectories else
+                                       ", or run them as a sweep (`negsim sweep` writes its runs to disk in parts)")]
+
+
 def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
                 progress: Callable[[int], None] | None = None, trajectories: bool = False,
                 trace: bool = False) -> MonteCarlo:
@@ -100,6 +142,8 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
         raise ValueError(f"runs must be >= 1, got {runs}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if too_big := check_monte_carlo_size(scenario, runs, trajectories=trajectories, trace=trace):
+        raise ValueError(too_big[0])
     root = scenario.seed if seed is None else int(seed)
     parts, paths, traces = [], [], []
     if engine == "ensemble":

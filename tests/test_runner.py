@@ -95,3 +95,24 @@ def test_both_engines_give_the_same_trajectories(vilnius):
     mesa = monte_carlo(vilnius, 6, seed=2, engine="mesa", trajectories=True).trajectories
     assert ensemble.schema.equals(mesa.schema)
     assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())
+
+
+def test_a_monte_carlo_too_big_for_memory_is_refused_before_any_run(tmp_path, capsys):
+    from sim.cli import main
+    from sim.limits import MAX_MONTE_CARLO_BYTES
+    from sim.runner import check_monte_carlo_size, monte_carlo_bytes
+
+    vilnius = load_scenario(SCENARIOS / "vilnius_2023.toml")
+    per_run = monte_carlo_bytes(vilnius, 2) - monte_carlo_bytes(vilnius, 1)
+    fits = (MAX_MONTE_CARLO_BYTES - monte_carlo_bytes(vilnius, 0)) // per_run
+    assert check_monte_carlo_size(vilnius, fits) == []
+    assert check_monte_carlo_size(vilnius, fits + 1)
+    assert monte_carlo_bytes(vilnius, 10, trace=True) > monte_carlo_bytes(vilnius, 10, trajectories=True) > \
+        monte_carlo_bytes(vilnius, 10)
+    with pytest.raises(ValueError, match="GB of memory"):
+        monte_carlo(vilnius, 10**9)
+    out = tmp_path / "out"
+    status = main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", str(10**9), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("error: --runs: 1,000,000,000 runs would take about") and "sweep" in err
+    assert not out.exists()

@@ -56,6 +56,9 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = override(scenario, args.set)
     if args.protocol:
         scenario = switch_protocol(scenario, args.protocol)
+    if args.runs is not None and (too_big := runner.check_monte_carlo_size(
+            scenario, args.runs, trajectories=args.trajectories and bool(args.out), trace=args.trace)):
+        return fail([f"--runs: {line}" for line in too_big])
     if args.runs is None:
         model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point, trace=args.trace)
         outcome = model.outcome()
