@@ -59,6 +59,14 @@ def sweep_command(args: argparse.Namespace) -> int:
         return fail(problems)
     experiment = load_experiment(args.experiment)
     out = Path(args.out or Path("results") / experiment.name)
+    if args.estimate:  # sized here, on this machine's cores (or --workers), with no executor started
+        import os
+
+        result = sweep(experiment, out, workers=args.workers or os.cpu_count() or 1, engine=args.engine,
+                       resume=args.resume, overwrite=args.overwrite, estimate_only=True)
+        print("\n".join(result.estimate.lines()))
+        print(f"fits: run it without --estimate to write {out}/")
+        return 0
     quiet = args.quiet or not sys.stderr.isatty()
     start = time.perf_counter()
     with tqdm(total=experiment.total_runs, desc="runs", unit="run", disable=quiet, file=sys.stderr,

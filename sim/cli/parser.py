@@ -30,6 +30,7 @@ EXAMPLES = {
   negsim convert data.csv --out scenarios/data.toml --overwrite""",
     "sweep": """\
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank
+  negsim sweep experiments/vilnius_sobol.toml --estimate                 # its size; nothing is run or written
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank --resume
   negsim sweep experiments/vilnius_flank.toml --out results/vilnius_flank --overwrite
   negsim sweep experiments/vilnius_sobol.toml --executor dask --workers 2
@@ -196,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     again = sweep.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue an interrupted sweep in DIR")
     again.add_argument("--overwrite", action="store_true", help="delete a previous sweep's results in DIR first")
+    sweep.add_argument("--estimate", action="store_true",
+                       help="print the sweep's size (runs, time, memory, disk) and whether it fits, then stop; "
+                            "nothing is written")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     plot = commands.add_parser(

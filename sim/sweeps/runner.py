@@ -168,7 +168,7 @@ def _analyse(experiment: Experiment, out: Path, runs_path: Path) -> tuple[dict |
 def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Executor | None = None,
           workers: int = 1, engine: str = "ensemble", resume: bool = False, overwrite: bool = False,
           progress: Callable[[int], None] | None = None, on_part: Callable[[int], None] | None = None,
-          on_estimate: Callable[[Estimate], None] | None = None) -> SweepResult:
+          on_estimate: Callable[[Estimate], None] | None = None, estimate_only: bool = False) -> SweepResult:
     """Run an experiment's every run, in chunks, on ``executor``; write the results under ``out``.
 
     Writes ``manifest.json`` (experiment, scenario digest, package version, seeds, design,
@@ -201,6 +201,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
         Called with each chunk's index after its part is written.
     on_estimate : callable, optional
         Called with the sweep's :class:`~sim.sweeps.estimate.Estimate` before it is checked and started.
+    estimate_only : bool
+        Size the sweep (``SweepResult.estimate``), check that it fits, and stop: nothing is run
+        in ``out`` and nothing is written.
 
     Raises
     ------
@@ -235,6 +238,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
     if on_estimate is not None:
         on_estimate(sized)
     sized.check(experiment.source)
+    if estimate_only:
+        return SweepResult(out, experiment.total_runs, plan.count, 0, out / "runs.parquet", None, None, [], sized,
+                           repaired)
 
     points_table = experiment.points.count <= limits.MAX_POINTS_TABLE
 
