@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from sim.cli.app import app_command
 from sim.cli.commands import (convert_command, discover_command, plot_command, protocols_command,
                               report_command, sweep_command, validate_command)
 from sim.cli.parser import EXAMPLES, build_parser
@@ -22,9 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(parser.argv)
     handlers = {"run": run_command, "validate": validate_command, "convert": convert_command,
                 "protocols": protocols_command, "sweep": sweep_command, "plot": plot_command,
-                "report": report_command, "discover": discover_command}
+                "report": report_command, "discover": discover_command, "app": app_command}
     target = {"run": "scenario", "validate": "scenario", "convert": "file", "sweep": "experiment",
-              "plot": "results", "report": "results", "discover": "results"}.get(args.command)
+              "plot": "results", "report": "results", "discover": "results", "app": "scenario"}.get(args.command)
     try:
         if target:
             check_kind(args.command, getattr(args, target))

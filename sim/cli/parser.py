@@ -52,6 +52,10 @@ statement.DIM, utility.TRACK.ACTOR, ...), OP one of >= <= > < ==; a comparison w
 value (no statement) is false.""",
     "protocols": """\
   negsim protocols""",
+    "app": """\
+  negsim app scenarios/vilnius_2023.toml                          # then open http://127.0.0.1:8765/
+  negsim app scenarios/vilnius_2023.toml --port 8800 --runs 10000 --seed 7
+  negsim app scenarios/minimal.toml --host 0.0.0.0                 # reachable from other machines""",
 }
 """Each command's own examples, shown by its ``--help``; the main ``--help`` shows a few of each."""
 
@@ -250,4 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
                         description="List every protocol: what it does, its citation, whether it is "
                                     "stochastic or batched, the decision rules and options it takes.",
                         epilog=examples_for("protocols"))
+
+    app = commands.add_parser(
+        "app", help="explore a scenario live in the browser (a local web app)",
+        description="Serve a web page on this machine that runs SCENARIO's Monte Carlo and redraws its figures as "
+                    "you change its inputs. Needs the viz extra: pip install -e '.[viz]'. Ctrl-C stops it.",
+        epilog=examples_for("app"))
+    app.add_argument("scenario", help="scenario file (.toml, .yaml, .yml or .csv)")
+    app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    app.add_argument("--host", default="127.0.0.1", metavar="H",
+                     help="address to listen on (default 127.0.0.1, this machine only)")
+    app.add_argument("--runs", type=int, default=1000, metavar="N",
+                     help="Monte Carlo runs per update (default 1000)")
+    app.add_argument("--seed", type=int, default=None, metavar="S", help="root seed (default: the scenario's seed)")
     return parser

@@ -126,6 +126,10 @@ WRONG_KIND = {
     ("discover", "scenario"): "this is a scenario file: discover reads a sweep's results folder",
     ("discover", "experiment"): "this is an experiment file: discover reads its sweep's results folder; write one "
                                 "with `negsim sweep {0} --out DIR`",
+    ("app", "experiment"): "this is an experiment file: the app explores a scenario file (the experiment's "
+                           "scenario is named in its 'scenario' field)",
+    ("app", "results"): "this is a results folder: the app explores a scenario file; draw results with "
+                        "`negsim report {0}`",
 }
 """What a command says when given the other kind of file (``run`` takes an experiment file only with
 --point and --replicate, which :func:`_experiment_point` checks)."""
