@@ -16,6 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from sim.app import ENV_RUNS, ENV_SCENARIO, ENV_SEED
 from sim.errors import InputError, one_line
 
 __all__ = ["GRACEFUL_SHUTDOWN", "PAGE", "bind", "serve"]
@@ -70,12 +71,12 @@ def serve(scenario_path: str, host: str = "127.0.0.1", port: int = 8765, runs: i
     except ImportError:
         raise InputError("negsim app", [f"the web app needs Solara, which is not installed: {INSTALL_HINT}"]) from None
     sock = bind(host, port)
-    os.environ["NEGSIM_APP_SCENARIO"] = str(Path(scenario_path).absolute())
-    os.environ["NEGSIM_APP_RUNS"] = str(runs)
+    os.environ[ENV_SCENARIO] = str(Path(scenario_path).absolute())  # what the page reads (sim.app)
+    os.environ[ENV_RUNS] = str(runs)
     if seed is None:
-        os.environ.pop("NEGSIM_APP_SEED", None)
+        os.environ.pop(ENV_SEED, None)
     else:
-        os.environ["NEGSIM_APP_SEED"] = str(seed)
+        os.environ[ENV_SEED] = str(seed)
     # As `solara run --production` does: the app module, the address (CGI variables), production mode
     # (no hot reload). Nothing is sent anywhere: Solara's usage telemetry is off unless asked for.
     os.environ["SOLARA_APP"] = PAGE
