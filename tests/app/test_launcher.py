@@ -159,3 +159,65 @@ def test_the_page_receives_the_scenario_runs_and_seed():
     out = subprocess.run([sys.executable, "-c", code, "scenarios/vilnius_2023.toml", str(free_port())],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.split()[:4] == [VILNIUS, "250", "11", STANDIN], out.stderr
+
+
+def test_an_address_this_machine_does_not_have_is_one_line(capsys):
+    if not HAS_SOLARA:
+        pytest.skip("solara is not installed (pip install -e '.[viz]'): the address is checked after it")
+    assert main(["app", VILNIUS, "--host", "192.0.2.1", "--port", str(free_port())]) == 2  # TEST-NET-1
+    (line,) = errors(capsys)
+    assert line.startswith("error: --host: cannot listen on 192.0.2.1:")
+
+
+def chrome():
+    """Headless Chromium through Selenium, or a skip saying what is missing."""
+    import shutil
+
+    if importlib.util.find_spec("selenium") is None:
+        pytest.skip("selenium is not installed (pip install -e '.[test]')")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    driver = shutil.which("chromedriver")
+    if not browser or not driver:
+        pytest.skip("headless Chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.binary_location = browser
+    return webdriver.Chrome(options=options, service=Service(driver))
+
+
+@pytest.mark.skipif(not HAS_SOLARA, reason="solara is not installed (pip install -e '.[viz]')")
+def test_ctrl_c_stops_promptly_with_a_page_open():
+    """An open page holds a websocket: Ctrl-C still stops the server within its grace period, cleanly."""
+    from sim.app.server import GRACEFUL_SHUTDOWN
+
+    port = free_port()
+    process = start(port, STANDIN)
+    browser = None
+    try:
+        wait_for_page(process, f"http://127.0.0.1:{port}/")
+        browser = chrome()
+        browser.get(f"http://127.0.0.1:{port}/")
+        deadline = time.monotonic() + 30
+        while "standin:" not in browser.find_element("tag name", "body").text:  # rendered over the websocket
+            assert time.monotonic() < deadline, "the page did not render within 30 s"
+            time.sleep(0.2)
+        assert f"{VILNIUS} runs=1000 seed=None" in browser.find_element("tag name", "body").text
+        began = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        took = time.monotonic() - began
+    finally:
+        if browser is not None:
+            browser.quit()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err, err
+    assert took < GRACEFUL_SHUTDOWN + 5, took
+    assert out.splitlines()[-1] == "negsim app: stopped"
