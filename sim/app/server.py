@@ -90,14 +90,19 @@ def serve(scenario_path: str, host: str = "127.0.0.1", port: int = 8765, runs: i
     from solara.server import settings
 
     settings.main.mode = "production"
-    shown = f"[{host}]" if ":" in host else host
+    everywhere = host in ("0.0.0.0", "::", "")  # every address of this machine: this machine's is one of them
+    shown = "127.0.0.1" if everywhere else f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
+    note = (f"negsim app: listening on every address of this machine ({host or '0.0.0.0'}): other machines can "
+            f"connect, with no login") if everywhere else None
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None):
             await super().startup(sockets=sockets)
             if self.started:
                 print(f"negsim app: {url}  (Ctrl-C to stop)", flush=True)
+                if note:
+                    print(note, flush=True)
 
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, reload=False, access_log=False,
                             log_config=None, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN)
@@ -109,12 +114,15 @@ def serve(scenario_path: str, host: str = "127.0.0.1", port: int = 8765, runs: i
               file=sys.stderr)
         return 1
     server = Server(config)
+    interrupted = False
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn hands Ctrl-C back once it has shut down
-        pass
+        interrupted = True
     finally:
         sock.close()
+    if not server.started and interrupted:
+        return 130
     if not server.started:
         print("error: negsim app: the server did not start (see the messages above)", file=sys.stderr)
         return 1
