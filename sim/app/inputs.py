@@ -121,9 +121,9 @@ def editable_inputs(scenario: Scenario) -> list[Input]:
     track_names = {t["id"]: t["name"] or t["id"] for t in data["tracks"]}
     top = max(MAX_DEADLINE, int(data["deadline"]))
     inputs = [
-        Input("deadline", "Deadline (rounds)", "Negotiation", "number", data["deadline"],
+        Input("deadline", "deadline (rounds)", "Negotiation", "number", data["deadline"],
               1, top, 1, whole=True),
-        Input("broker.step", "Broker's step", "Negotiation", "number", data["broker"]["step"],
+        Input("broker.step", "broker's step", "Negotiation", "number", data["broker"]["step"],
               0.0, 1.0, 0.01, open_low=True, open_high=True),
     ]
     protocols = protocol_choices()
@@ -131,35 +131,35 @@ def editable_inputs(scenario: Scenario) -> list[Input]:
         group = f"Track {track['id']}"
         kind = track["decision_rule"]["kind"]
         protocol = track["protocol"] or registry.default_protocol_for(kind)
-        inputs.append(Input(f"tracks.{track['id']}.protocol", "Protocol", group, "choice", protocol,
+        inputs.append(Input(f"tracks.{track['id']}.protocol", "protocol", group, "choice", protocol,
                             choices=protocols))
         if track.get("deadline") is not None:
-            inputs.append(Input(f"tracks.{track['id']}.deadline", "Deadline (rounds)", group, "number",
+            inputs.append(Input(f"tracks.{track['id']}.deadline", "deadline (rounds)", group, "number",
                                 track["deadline"], 1, max(top, int(track["deadline"])), 1, whole=True))
     for actor in data["actors"]:
         group = f"Actor {actor['id']}"
         base = f"actors.{actor['id']}"
         for dim, value in actor["position"].items():
             low, high = ranges[dim]
-            inputs.append(Input(f"{base}.position.{dim}", f"Position: {names[dim]}", group, "number", value,
+            inputs.append(Input(f"{base}.position.{dim}", f"position: {dim}", group, "number", value,
                                 low, high, _step(high - low)))
         for dim, value in actor["salience"].items():
-            inputs.append(Input(f"{base}.salience.{dim}", f"Salience: {names[dim]}", group, "number", value,
+            inputs.append(Input(f"{base}.salience.{dim}", f"salience: {dim}", group, "number", value,
                                 0.0, 1.0, 0.01))
         reservation = actor["reservation_utility"]
         if isinstance(reservation, dict):
             for track_id, value in reservation.items():
                 inputs.append(Input(f"{base}.reservation_utility.{track_id}",
-                                    f"Reservation utility: {track_names.get(track_id, track_id)}", group,
+                                    f"reservation utility: {track_id}", group,
                                     "number", value, 0.0, 1.0, 0.01))
         else:
-            inputs.append(Input(f"{base}.reservation_utility", "Reservation utility", group, "number",
+            inputs.append(Input(f"{base}.reservation_utility", "reservation utility", group, "number",
                                 reservation, 0.0, 1.0, 0.01))
         low, high = TACTIC_RANGE
-        inputs.append(Input(f"{base}.tactic", "Tactic (Faratin's beta: < 1 holds out, > 1 concedes early)",
+        inputs.append(Input(f"{base}.tactic", "tactic (beta: <1 holds out)",
                             group, "number", actor["tactic"], min(low, actor["tactic"]),
                             max(high, actor["tactic"]), 0.05, open_low=False))
-        inputs.append(Input(f"{base}.veto", "Veto", group, "bool", bool(actor["veto"])))
+        inputs.append(Input(f"{base}.veto", "veto", group, "bool", bool(actor["veto"])))
     return inputs
 
 

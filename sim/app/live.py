@@ -10,6 +10,7 @@ seeds, whatever the batch).
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
@@ -125,6 +126,17 @@ class LiveResult:
 
         sink = io.BytesIO()
         pq.write_table(self.table, sink)
+        return sink.getvalue()
+
+    @functools.cached_property
+    def figure_png(self) -> bytes:
+        """:meth:`figure` as PNG bytes (matplotlib's Agg backend, no pyplot), drawn once."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        figure = self.figure()
+        FigureCanvasAgg(figure)
+        sink = io.BytesIO()
+        figure.savefig(sink, format="png", dpi=90)
         return sink.getvalue()
 
     def figure(self):

@@ -121,7 +121,7 @@ def InputField(item: Input, state: solara.Reactive[AppState], refused: solara.Re
                               dense=True, classes=css)
         if state.value.changed(item.path):
             with solara.Row(gap="4px", style={"align-items": "center"}):
-                rv.Chip(small=True, color="amber lighten-4", class_="negsim-changed",
+                rv.Chip(size="small", color="deep-orange", class_="negsim-changed",
                         children=[f"changed from {_show(item.value)}"])
                 solara.Button("reset", text=True, small=True,
                               on_click=lambda: state.set(state.value.reset(item.path)))
@@ -175,15 +175,14 @@ def MonteCarloView(result: LiveResult | None, computing: bool, problems: list[st
                                 classes=[f"negsim-interval-{slug(row['track'])}"])
         solara.Text(f"seed {result.seed}; {result.seconds:.2f} s", classes=["negsim-timing"],
                     style={"color": "#666"})
-        solara.FigureMatplotlib(result.figure(), dependencies=[id(result)], format="png")
-        lines = ["| track | dimension | wording band | share | 95% CI |", "|---|---|---|---:|---|"]
+        solara.Image(result.figure_png, width="100%", classes=["negsim-figure"])
+        lines = ["| dimension | wording band (* modal) | share of runs (95% CI) |", "|:---|:---|---:|"]
         for entry in result.wording_shares():
             for index, band in enumerate(entry["bands"]):
-                text = band.get("text") or band.get("label") or ""
                 mark = " *" if index == entry["modal"] else ""
                 ci = band.get("ci95") or [math.nan, math.nan]
-                lines.append(f"| {entry['track']} | {entry['dimension']} | {_md(text)}{mark} | "
-                             f"{_pct(band['share'])} | {_pct(ci[0])}–{_pct(ci[1])} |")
+                lines.append(f"| {entry['dimension'] if index == 0 else ''} | {_md(band.get('text') or '')}{mark} | "
+                             f"{_pct(band['share'])} ({_pct(ci[0])}–{_pct(ci[1])}) |")
         solara.Markdown("\n".join(lines))
         blocking = result.blocking()
         text = "; ".join(f"**{track}**: " + (", ".join(f"{a} {_pct(s)}" for a, s in shares.items())
@@ -228,6 +227,7 @@ def StepView(scenario: Any, seed: int | None):
             tick.set(tick.value + 1)
 
     current = stepper.value
+    _ = tick.value  # read so that each step re-renders this view (the stepper itself changes in place)
     with solara.Card("One run, round by round", subtitle="the declared inputs (no draws), as `negsim run` plays them"):
         if current is None:
             solara.Text("no valid scenario")
@@ -263,7 +263,8 @@ def StepView(scenario: Any, seed: int | None):
             solara.Markdown("**Events fired**\n\n" + "\n".join(f"- {_md(e)}" for e in events))
         text = current.text()
         if text is not None:
-            solara.Preformatted(text, classes=["negsim-run-text"])
+            with solara.Div(classes=["negsim-run-text"]):
+                solara.Preformatted(text)
 
 
 @solara.component
@@ -306,25 +307,28 @@ def Explorer(config: Config):
     solara.use_thread(recompute, dependencies=[key], intrusive_cancel=False)
 
     solara.Title(f"negsim app: {config.base.name}")
-    with solara.Sidebar():
-        with solara.Column(gap="4px"):
-            solara.Text(f"{config.base.name}", style={"font-weight": "bold", "font-size": "1.2em"})
-            solara.Text(config.path, style={"color": "#666", "font-size": "0.8em"})
-            count = state.value.change_count
-            with solara.Row(style={"align-items": "center"}):
-                solara.Text(f"{count} change{'s' if count != 1 else ''} from the file",
-                            classes=["negsim-change-count"])
-                solara.Button("Reset to file", small=True, disabled=count == 0,
-                              on_click=lambda: (state.set(state.value.reset()), refused.set({})),
-                              classes=["negsim-reset-all"])
-            toml_text = solara.use_memo(lambda: _toml_or_none(state.value), [key])
-            solara.FileDownload(toml_text or "", filename=f"{config.base.name}-edited.toml",
-                                label="Save scenario (TOML)" if toml_text is not None else "Save: scenario invalid",
-                                mime_type="application/toml")
-            Inputs(state, refused)
-    with solara.Column():
-        MonteCarloView(result.value, computing.value, problems.value, config.runs)
-        StepView(good.value, config.seed)
+    with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}):
+        with solara.Div(classes=["negsim-inputs"],
+                        style={"flex": "0 0 330px", "max-width": "100%", "position": "sticky", "top": "0",
+                               "max-height": "calc(100vh - 90px)", "overflow-y": "auto", "padding": "4px"}):
+            with solara.Column(gap="4px"):
+                solara.Text(f"{config.base.name}", style={"font-weight": "bold", "font-size": "1.2em"})
+                solara.Text(config.path, style={"color": "#666", "font-size": "0.8em", "word-break": "break-all"})
+                count = state.value.change_count
+                with solara.Row(style={"align-items": "center"}):
+                    solara.Text(f"{count} change{'s' if count != 1 else ''} from the file",
+                                classes=["negsim-change-count"])
+                    solara.Button("Reset to file", small=True, disabled=count == 0,
+                                  on_click=lambda: (state.set(state.value.reset()), refused.set({})),
+                                  classes=["negsim-reset-all"])
+                toml_text = solara.use_memo(lambda: _toml_or_none(state.value), [key])
+                solara.FileDownload(toml_text or "", filename=f"{config.base.name}-edited.toml",
+                                    label="Save scenario (TOML)" if toml_text is not None
+                                    else "Save: scenario invalid", mime_type="application/toml")
+                Inputs(state, refused)
+        with solara.Div(style={"flex": "1 1 400px", "min-width": "0"}):
+            MonteCarloView(result.value, computing.value, problems.value, config.runs)
+            StepView(good.value, config.seed)
 
 
 def _toml_or_none(state: AppState) -> str | None:
