@@ -53,7 +53,7 @@ value (no statement) is false.""",
     "protocols": """\
   negsim protocols""",
     "app": """\
-  negsim app scenarios/vilnius_2023.toml                          # then open http://127.0.0.1:8765/
+  negsim app scenarios/vilnius_2023.toml                           # then open http://127.0.0.1:8765/
   negsim app scenarios/vilnius_2023.toml --port 8800 --runs 10000 --seed 7
   negsim app scenarios/minimal.toml --host 0.0.0.0                 # reachable from other machines""",
 }
