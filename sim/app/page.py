@@ -310,7 +310,7 @@ def Explorer(config: Config):
     with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}):
         with solara.Div(classes=["negsim-inputs"],
                         style={"flex": "0 0 330px", "max-width": "100%", "position": "sticky", "top": "0",
-                               "max-height": "calc(100vh - 90px)", "overflow-y": "auto", "padding": "4px"}):
+                               "max-height": "calc(100vh - 24px)", "overflow-y": "auto", "padding": "4px"}):
             with solara.Column(gap="4px"):
                 solara.Text(f"{config.base.name}", style={"font-weight": "bold", "font-size": "1.2em"})
                 solara.Text(config.path, style={"color": "#666", "font-size": "0.8em", "word-break": "break-all"})

@@ -156,5 +156,26 @@ def test_moving_a_position_updates_the_agreement_shown(app_url, browser, tmp_pat
     umbrella = _shown(browser, "umbrella")
     assert umbrella[0] == text(expected, 1)[0]
     assert browser.find_elements(By.CSS_SELECTOR, ".negsim-changed")
+
+    # one run, stepped: Step plays round 1 and shows each actor's answer
+    step = browser.find_element(By.CSS_SELECTOR, ".negsim-step")
+    browser.execute_script("arguments[0].scrollIntoView()", step)
+    step.click()
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".negsim-round").text.startswith("round 1 of"), 10,
+          "round 1")
+    assert "germany" in browser.find_element(By.CSS_SELECTOR, ".negsim-answers-consensus").text
+
+    # a deadline before a scheduled event: the problem is shown, the last good result kept
+    browser.find_element(By.CSS_SELECTOR, ".negsim-group-Negotiation").click()
+    deadline = _wait(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, ".negsim-input-deadline input")
+                                         if e.is_displayed()], 10, "the deadline field")[0]
+    deadline.send_keys(Keys.CONTROL, "a")
+    deadline.send_keys("9")
+    _wait(browser, lambda d: deadline.get_attribute("value") == "9", 5, "the typed deadline")
+    time.sleep(0.3)
+    deadline.send_keys(Keys.ENTER)
+    problem = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".negsim-problem"), 10, "the problem line")
+    assert "must be at most the last deadline (9)" in problem[0].text
+    assert _shown(browser, "consensus")[0] == want[0]
     browser.save_screenshot(str(tmp_path / "app.png"))
     assert (tmp_path / "app.png").stat().st_size > 0
