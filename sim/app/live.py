@@ -136,7 +136,7 @@ class LiveResult:
         figure = self.figure()
         FigureCanvasAgg(figure)
         sink = io.BytesIO()
-        figure.savefig(sink, format="png", dpi=90)
+        figure.savefig(sink, format="png", dpi=80)
         return sink.getvalue()
 
     def figure(self):
@@ -147,7 +147,8 @@ class LiveResult:
         dims = list(self.scenario.dimension_ids)
         cols = 2 if len(dims) > 1 else 1
         rows = (len(dims) + cols - 1) // cols
-        figure = Figure(figsize=(4.6 * cols, 2.6 * rows), layout="constrained")
+        figure = Figure(figsize=(4.6 * cols, 2.6 * rows))
+        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.09, top=0.93, wspace=0.18, hspace=0.45)
         axes = figure.subplots(rows, cols, squeeze=False).ravel()
         spec = {d.id: d for d in self.scenario.spec.dimensions}
         for ax, dim in zip(axes, dims):

@@ -301,6 +301,9 @@ def Explorer(config: Config):
                 problems.set([str(error)])
                 computing.set(False)
             return
+        if not generations.is_current(generation):
+            return
+        live.figure_png  # drawn here, in the background, not while the page renders
         if generations.is_current(generation):
             result.set(live)
             computing.set(False)
