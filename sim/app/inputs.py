@@ -17,8 +17,11 @@ __all__ = ["Input", "editable_inputs", "protocol_choices"]
 
 TACTIC_RANGE = (0.05, 5.0)
 """Faratin's beta is any number > 0; the app offers this span (wider if the file's value lies beyond)."""
-MAX_DEADLINE = 100
-"""The largest deadline the app offers (wider if the file's lies beyond)."""
+def _max_deadline() -> int:
+    """The largest deadline a scenario may have (:data:`sim.limits.MAX_ROUNDS`)."""
+    from sim.limits import MAX_ROUNDS
+
+    return MAX_ROUNDS
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,12 @@ def editable_inputs(scenario: Scenario) -> list[Input]:
     ranges = {d["id"]: tuple(d["range"]) for d in data["dimensions"]}
     names = {d["id"]: d["name"] or d["id"] for d in data["dimensions"]}
     track_names = {t["id"]: t["name"] or t["id"] for t in data["tracks"]}
-    top = max(MAX_DEADLINE, int(data["deadline"]))
+    top = _max_deadline()
     inputs = [
         Input("deadline", "deadline (rounds)", "Negotiation", "number", data["deadline"],
               1, top, 1, whole=True),
         Input("broker.step", "broker's step", "Negotiation", "number", data["broker"]["step"],
-              0.0, 1.0, 0.01, open_low=True, open_high=True),
+              0.0, 1.0, 0.01, open_low=True),
     ]
     protocols = protocol_choices()
     for track in data["tracks"]:
@@ -135,7 +138,7 @@ def editable_inputs(scenario: Scenario) -> list[Input]:
                             choices=protocols))
         if track.get("deadline") is not None:
             inputs.append(Input(f"tracks.{track['id']}.deadline", "deadline (rounds)", group, "number",
-                                track["deadline"], 1, max(top, int(track["deadline"])), 1, whole=True))
+                                track["deadline"], 1, top, 1, whole=True))
     for actor in data["actors"]:
         group = f"Actor {actor['id']}"
         base = f"actors.{actor['id']}"

@@ -36,15 +36,21 @@ class AppState:
 
     base: Scenario
     changes: dict[str, Any] = field(default_factory=dict)
+    catalogue: dict[str, Input] | None = field(default=None, compare=False, repr=False)
+    """The inputs by path, derived once from ``base`` and handed on to every later state."""
+
+    def __post_init__(self) -> None:
+        if self.catalogue is None:
+            object.__setattr__(self, "catalogue", by_path(editable_inputs(self.base)))
 
     @property
     def inputs(self) -> list[Input]:
         """Every editable input (:func:`sim.app.inputs.editable_inputs`)."""
-        return editable_inputs(self.base)
+        return list(self.catalogue.values())
 
     def input(self, path: str) -> Input:
         """The input at ``path``; :class:`KeyError` if there is none."""
-        found = by_path(self.inputs).get(path)
+        found = self.catalogue.get(path)
         if found is None:
             raise KeyError(f"no input '{path}'")
         return found
@@ -80,15 +86,15 @@ class AppState:
             changes.pop(path, None)
         else:
             changes[path] = value
-        return AppState(self.base, changes)
+        return AppState(self.base, changes, self.catalogue)
 
     def reset(self, path: str | None = None) -> AppState:
         """The state with one input (or, without ``path``, every input) back at the file's value."""
         if path is None:
-            return AppState(self.base)
+            return AppState(self.base, {}, self.catalogue)
         changes = dict(self.changes)
         changes.pop(path, None)
-        return AppState(self.base, changes)
+        return AppState(self.base, changes, self.catalogue)
 
     def data(self) -> dict[str, Any]:
         """The edited scenario as plain data (a scenario file's contents)."""

@@ -42,7 +42,7 @@ def test_every_input_has_its_schema_range(base):
     assert (inputs["actors.germany.position.aid_duration"].low, inputs["actors.germany.position.aid_duration"].high) \
         == (0, 10)
     assert inputs["actors.usa.salience.aid_level"].interval() == "[0, 1]"
-    assert inputs["broker.step"].interval() == "(0, 1)"
+    assert inputs["broker.step"].interval() == "(0, 1]"
     assert inputs["deadline"].whole and inputs["deadline"].value == 13
     assert inputs["tracks.consensus.protocol"].kind == "choice"
     assert set(inputs["tracks.consensus.protocol"].choices) == set(sim.protocols.registry.names())
@@ -89,7 +89,7 @@ def test_values_outside_the_range_are_refused_with_a_message(base):
         state.set(GERMANY, 140)
     with pytest.raises(ValueError, match=r"must be in \[0, 1\], got 1.4"):
         state.set("actors.usa.salience.aid_level", 1.4)
-    with pytest.raises(ValueError, match=r"broker.step: must be in \(0, 1\), got 0"):
+    with pytest.raises(ValueError, match=r"broker.step: must be in \(0, 1\], got 0"):
         state.set("broker.step", 0)
     with pytest.raises(ValueError, match="whole number"):
         state.set("deadline", 2.5)
@@ -145,3 +145,23 @@ def test_validate_accepts_the_exported_file(base, tmp_path):
     path.write_text(AppState(base).set(GERMANY, 90).to_toml(), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_scenarios_inputs_hold_their_file_values(path):
+    scenario = load_scenario(path)
+    state = AppState(scenario)
+    for item in editable_inputs(scenario):
+        assert item.check(item.value) == item.value, item.path
+        assert state.set(item.path, item.value).change_count == 0
+
+
+def test_every_input_at_its_bounds_builds_or_says_why(base):
+    state = AppState(base)
+    for item in editable_inputs(base):
+        values = [item.low, item.high] if item.kind == "number" else list(item.choices) or [not item.value]
+        for value in values:
+            if item.kind == "number" and (value == item.low and item.open_low or value == item.high and item.open_high):
+                continue
+            problems = state.set(item.path, value).problems()  # never raises
+            assert all(isinstance(line, str) and "\n" not in line for line in problems), (item.path, value)
