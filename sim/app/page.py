@@ -119,6 +119,10 @@ def InputField(item: Input, state: solara.Reactive[AppState], refused: solara.Re
         else:
             solara.InputFloat(f"{item.label} {item.interval()}", value=float(current), on_value=on_value,
                               dense=True, classes=css)
+            if ".position." in item.path:  # positions also as a slider over the dimension's range
+                with solara.Div(classes=[f"negsim-slider-{slug(item.path)}"]):
+                    solara.SliderFloat("", value=float(current), min=item.low, max=item.high, step=item.step,
+                                       on_value=on_value, thumb_label=False)
         if state.value.changed(item.path):
             with solara.Row(gap="4px", style={"align-items": "center"}):
                 rv.Chip(size="small", color="deep-orange", class_="negsim-changed",
