@@ -145,10 +145,10 @@ class LiveResult:
         from matplotlib.figure import Figure
 
         dims = list(self.scenario.dimension_ids)
-        cols = 2 if len(dims) > 1 else 1
-        rows = (len(dims) + cols - 1) // cols
-        figure = Figure(figsize=(4.6 * cols, 2.6 * rows))
-        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.09, top=0.93, wspace=0.18, hspace=0.45)
+        cols, rows = 1, len(dims)  # one column: legible in a narrow window too
+        figure = Figure(figsize=(5.0, 0.4 + 1.9 * rows))
+        figure.subplots_adjust(left=0.1, right=0.97, bottom=0.35 / (0.4 + 1.9 * rows),
+                               top=1 - 0.3 / (0.4 + 1.9 * rows), hspace=0.55)
         axes = figure.subplots(rows, cols, squeeze=False).ravel()
         spec = {d.id: d for d in self.scenario.spec.dimensions}
         for ax, dim in zip(axes, dims):

@@ -179,15 +179,11 @@ def MonteCarloView(result: LiveResult | None, computing: bool, problems: list[st
                                 classes=[f"negsim-interval-{slug(row['track'])}"])
         solara.Text(f"seed {result.seed}; {result.seconds:.2f} s", classes=["negsim-timing"],
                     style={"color": "#666"})
-        solara.Image(result.figure_png, width="100%", classes=["negsim-figure"])
-        lines = ["| dimension | wording band (* modal) | share of runs (95% CI) |", "|:---|:---|---:|"]
-        for entry in result.wording_shares():
-            for index, band in enumerate(entry["bands"]):
-                mark = " *" if index == entry["modal"] else ""
-                ci = band.get("ci95") or [math.nan, math.nan]
-                lines.append(f"| {entry['dimension'] if index == 0 else ''} | {_md(band.get('text') or '')}{mark} | "
-                             f"{_pct(band['share'])} ({_pct(ci[0])}–{_pct(ci[1])}) |")
-        solara.Markdown("\n".join(lines))
+        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px", "align-items": "flex-start"}):
+            with solara.Div(style={"flex": "1 1 380px", "max-width": "560px"}):
+                solara.Image(result.figure_png, width="100%", classes=["negsim-figure"])
+            with solara.Div(style={"flex": "1 1 380px", "min-width": "0"}):
+                WordingTable(result)
         blocking = result.blocking()
         text = "; ".join(f"**{track}**: " + (", ".join(f"{a} {_pct(s)}" for a, s in shares.items())
                                               or "nobody blocked") for track, shares in blocking.items())
@@ -197,6 +193,19 @@ def MonteCarloView(result: LiveResult | None, computing: bool, problems: list[st
                                 label="Download runs (CSV)", mime_type="text/csv")
             solara.FileDownload(result.parquet_bytes, filename=f"{result.scenario.name}-runs.parquet",
                                 label="Download runs (Parquet)")
+
+
+@solara.component
+def WordingTable(result: LiveResult):
+    """The share of runs in each wording band per dimension, with its 95% interval; * marks the modal band."""
+    lines = ["| dimension | wording band (* modal) | share of runs (95% CI) |", "|:---|:---|---:|"]
+    for entry in result.wording_shares():
+        for index, band in enumerate(entry["bands"]):
+            mark = " *" if index == entry["modal"] else ""
+            ci = band.get("ci95") or [math.nan, math.nan]
+            lines.append(f"| {entry['dimension'] if index == 0 else ''} | {_md(band.get('text') or '')}{mark} | "
+                         f"{_pct(band['share'])} ({_pct(ci[0])}–{_pct(ci[1])}) |")
+    solara.Markdown("\n".join(lines))
 
 
 def _md(text: str) -> str:
