@@ -118,6 +118,27 @@ def _shown(driver, track: str) -> tuple[str, str] | None:
     return value[0].text, interval[0].text
 
 
+def _front_end_served(url: str) -> None:
+    """Fail with the reason when the page's JavaScript cannot be served (Solara proxies it from a CDN,
+    or serves it from ``<prefix>/share/solara/cdn``, where the solara-assets package puts it)."""
+    import re
+    import urllib.request
+
+    html = urllib.request.urlopen(url, timeout=20).read().decode("utf-8", "replace")
+    scripts = re.findall(r'src="([^"]*solara-vuetify[^"]*\.js)"', html)
+    assert scripts, "the page names no solara-vuetify script"
+    target = scripts[0] if scripts[0].startswith("http") else url.rstrip("/") + "/" + scripts[0].lstrip("./")
+    try:
+        with urllib.request.urlopen(target, timeout=30) as reply:
+            ok = reply.status == 200 and len(reply.read(1000)) > 0
+    except OSError as error:
+        ok, target = False, f"{target} ({error})"
+    if not ok:
+        pytest.fail(f"Solara cannot serve the page's front end {target}: with no internet access, install "
+                    f"the files under {sys.prefix}/share/solara/cdn (the solara-assets package, and the npm "
+                    f"package that Solara's template names)")
+
+
 def test_moving_a_position_updates_the_agreement_shown(app_url, browser, tmp_path):
     import sim
     from sim.cli.run import override
@@ -132,6 +153,7 @@ def test_moving_a_position_updates_the_agreement_shown(app_url, browser, tmp_pat
         agreement = summary["tracks"][index]["agreement"]
         return f"{100 * agreement['probability']:.1f}%", f"{agreement['count']:,} of {RUNS:,} runs"
 
+    _front_end_served(app_url)
     browser.get(app_url)
     first = _wait(browser, lambda d: _shown(d, "consensus"), 40, "the first result")
     assert first[0] == text(before, 0)[0] and text(before, 0)[1] in first[1]
