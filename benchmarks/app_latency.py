@@ -10,7 +10,7 @@ then what the page draws from it: the statement figure as the PNG the page shows
 (``LiveResult.figure_png``, matplotlib Agg), the agreement, wording-share and blocking tables,
 and the fresh one-run stepper. Each repeat changes Germany's position on membership
 timing to a new value, so nothing is reused. Not counted: the browser's transfer and drawing
-(a PNG of some 40 kB, on this machine's loopback) and Solara's diffing of the page.
+(a PNG of some 30 kB, over this machine's loopback) and Solara's diffing of the page.
 
 Prints the median and range of the repeats, per step and in total (wall time), for each run count,
 and the total's CPU time: on a machine shared with other work the wall time grows with the
