@@ -61,15 +61,24 @@ def test_invalid_scenario_lists_its_errors_and_starts_nothing(tmp_path, capsys, 
     assert "NEGSIM_APP_SCENARIO" not in os.environ or os.environ["NEGSIM_APP_SCENARIO"] != str(bad)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--port", "0"], "error: --port: must be in 1..65535, got 0"),
-    (["--port", "70000"], "error: --port: must be in 1..65535, got 70000"),
-    (["--runs", "0"], "error: --runs: must be >= 1, got 0"),
-    (["--seed", "-1"], "error: --seed: must be >= 0, got -1"),
-])
-def test_bad_options_are_refused(argv, message, capsys):
-    assert main(["app", VILNIUS, *argv]) == 2
-    assert errors(capsys) == [message]
+def run_main(argv: list[str]) -> int:
+    """``main``'s status, whether the grammar ends with SystemExit (argparse) or returns it."""
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+@pytest.mark.parametrize("argv", [["--port", "0"], ["--port", "70000"], ["--runs", "0"], ["--seed", "-1"]])
+def test_bad_options_are_refused(argv, capsys):
+    assert run_main(["app", VILNIUS, *argv]) == 2
+    (line,) = errors(capsys)  # from the grammar or from the command's own checks: one line either way
+    assert line.startswith("error: ") and argv[0] in line and argv[1] in line, line
+
+
+def test_a_port_out_of_range_is_said(capsys):
+    assert main(["app", VILNIUS, "--port", "70000"]) == 2
+    assert errors(capsys) == ["error: --port: must be in 1..65535, got 70000"]
 
 
 def test_runs_beyond_memory_are_refused_with_how_many_fit(capsys):
@@ -98,9 +107,7 @@ def test_importing_sim_does_not_import_solara():
 
 
 def test_help_shows_its_own_examples(capsys):
-    with pytest.raises(SystemExit) as stop:
-        main(["app", "--help"])
-    assert stop.value.code == 0
+    assert run_main(["app", "--help"]) == 0
     out = capsys.readouterr().out
     assert "examples:\n  negsim app scenarios/vilnius_2023.toml" in out
     assert "--port N" in out and "negsim run" not in out
