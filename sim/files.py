@@ -10,6 +10,8 @@ key in one mapping (TOML refuses both by its grammar).
 
 from __future__ import annotations
 
+import datetime
+
 import re
 import tomllib
 from pathlib import Path
@@ -150,6 +152,7 @@ def _scan_yaml(text: str, source: str) -> None:
     nesting, over-long strings and integers."""
     depth = 0
     integer = re.compile(r"[-+]?[0-9_]+")
+    sexagesimal = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
     for event in yaml.parse(text, Loader=_Loader):
         line = f"line {event.start_mark.line + 1}"
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -165,9 +168,21 @@ def _scan_yaml(text: str, source: str) -> None:
             if len(event.value) > limits.MAX_STRING_CHARS:
                 raise InputError(source, [f"{line}: a value of {len(event.value):,} characters; the limit is "
                                           f"{limits.MAX_STRING_CHARS:,} ({_LIMITS})"])
-            if event.style is None and len(event.value) > limits.MAX_INTEGER_DIGITS and integer.fullmatch(event.value):
+            if not event.style and sexagesimal.fullmatch(event.value):
+                raise InputError(source, [f"{line}: {event.value} is a YAML 1.1 base-60 number "
+                                          f"({event.value} would be read as {_base60(event.value):g}); write the "
+                                          f"number itself, or quote it if it is text"])
+            if not event.style and len(event.value) > limits.MAX_INTEGER_DIGITS and integer.fullmatch(event.value):
                 raise InputError(source, [f"{line}: an integer has more than {limits.MAX_INTEGER_DIGITS:,} digits "
                                           f"({_LIMITS})"])
+
+
+def _base60(text: str) -> float:
+    sign = -1 if text.startswith("-") else 1
+    value = 0.0
+    for part in text.lstrip("+-").replace("_", "").split(":"):
+        value = value * 60 + float(part)
+    return sign * value
 
 
 def _parse_yaml(text: str, source: str) -> Any:
@@ -206,6 +221,9 @@ def check_data(data: Any, source: str) -> None:
                                           f"({_LIMITS})"])
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
+                if isinstance(value, dict) and not isinstance(key, str):
+                    raise InputError(source, [f"{where or 'top level'}: a key must be text, got {key!r} "
+                                              f"({type(key).__name__})"])
                 if isinstance(key, str) and len(key) > limits.MAX_STRING_CHARS:
                     raise InputError(source, [f"{where or 'top level'}: a key of {len(key):,} characters; the limit "
                                               f"is {limits.MAX_STRING_CHARS:,} ({_LIMITS})"])
@@ -213,6 +231,8 @@ def check_data(data: Any, source: str) -> None:
                     _check_unicode(key, where or "top level", source)
                 inner = f"{where}[{key}]" if isinstance(key, int) else (f"{where}.{key}" if where else str(key))
                 stack.append((item, inner, depth + 1))
+        elif isinstance(value, (datetime.date, datetime.time)):
+            raise InputError(source, [f"{where}: a date or time ({value}), which no field takes"])
         elif isinstance(value, str):
             if len(value) > limits.MAX_STRING_CHARS:
                 raise InputError(source, [f"{where}: a text of {len(value):,} characters; the limit is "

@@ -168,7 +168,7 @@ def test_bad_input_exits_2_with_its_message_and_writes_nothing(tmp_path, case):
 
 @pytest.mark.parametrize("args, message", [
     (["--runs", "0"], "error: --runs: must be >= 1, got 0"),
-    (["--seed", "-1"], "error: --seed: must be >= 0, got -1"),
+    (["--seed", "-1"], "error: argument --seed: expected a whole number >= 0 in digits 0-9, got '-1'"),
     (["--runs", "3", "--replicate", "1"], "error: --replicate re-creates one run; it cannot be combined with --runs"),
 ])
 def test_bad_arguments_exit_2(capsys, args, message):

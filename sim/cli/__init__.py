@@ -20,7 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim`` and ``python -m sim``; returns the exit status."""
     parser = build_parser()
     parser.argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(parser.argv)
+    try:
+        args = parser.parse_args(parser.argv)
+    except SystemExit as stop:  # --help, --version (0) or a usage error (2), already printed
+        return stop.code if isinstance(stop.code, int) else 2
     handlers = {"run": run_command, "validate": validate_command, "convert": convert_command,
                 "protocols": protocols_command, "sweep": sweep_command, "plot": plot_command,
                 "report": report_command, "discover": discover_command, "app": app_command}
@@ -32,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except InputError as error:
         return fail(error.lines())
+    except OSError as error:  # the system refused a read or write the checks before the work could not foresee
+        where = error.filename if isinstance(error.filename, str) else "negsim"
+        return fail([InputError(where, [(error.strerror or str(error)).lower()]).lines()[0]])
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.parser import CONNECT_TIMEOUT
-from sim.cli.rules import fail, is_experiment, target_problems
+from sim.cli.rules import fail, is_experiment, target_problems, writable_problems
 
 __all__ = ["convert_command", "discover_command", "plot_command", "protocols_command", "report_command",
            "sweep_command", "validate_command"]
@@ -46,8 +46,6 @@ def sweep_command(args: argparse.Namespace) -> int:
         problems.append(f"--workers: must be >= 1, got {args.workers}")
     if args.scheduler and args.executor != "dask":
         problems.append("--scheduler needs --executor dask")
-    if args.connect_timeout is not None and not args.connect_timeout > 0:
-        problems.append(f"--connect-timeout: must be > 0 seconds, got {args.connect_timeout:g}")
     problems += [f"{flag} does nothing {why}" for flag, given, why in (
         ("--workers", args.workers is not None and args.executor == "serial",
          "with --executor serial (one run at a time, in this process)"),
@@ -59,6 +57,8 @@ def sweep_command(args: argparse.Namespace) -> int:
         return fail(problems)
     experiment = load_experiment(args.experiment)
     out = Path(args.out or Path("results") / experiment.name)
+    if problems := writable_problems(out):
+        return fail([f"{'--out: ' if args.out else ''}{problem}" for problem in problems])
     if args.estimate:  # sized here, on this machine's cores (or --workers), with no executor started
         import os
 

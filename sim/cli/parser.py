@@ -85,22 +85,56 @@ class Parser(argparse.ArgumentParser):
             close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.5)
             if close:
                 message += f"; did you mean '{close[0]}'?"
+        command = self._command()
         unknown = re.match(r"unrecognized arguments: (\S+)", message)
         if unknown:
             flag = unknown.group(1).split("=")[0]
-            close = difflib.get_close_matches(flag, self._known_options(), n=1, cutoff=0.6)
+            known = command._known_options() if command else self._known_options()
+            close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
             if close:
                 message += f"; did you mean '{close[0]}'?"
-        super().error(message)
+        where = (command or self).prog
+        self.exit(2, f"error: {message} (`{where} --help` lists the options)\n")
 
-    def _known_options(self) -> list[str]:
-        options = [s for action in self._actions for s in action.option_strings]
-        for action in self._actions:  # a subcommand's options are reported by the main parser
+    def _command(self) -> "Parser | None":
+        """The subcommand's parser, when the command line names one (its options are reported here)."""
+        for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
                 command = next((a for a in getattr(self, "argv", []) if a in action.choices), None)
-                if command:
-                    options += action.choices[command]._known_options()
-        return options
+                return action.choices[command] if command else None
+        return None
+
+    def _known_options(self) -> list[str]:
+        return [s for action in self._actions for s in action.option_strings]
+
+
+def whole_number(text: str) -> int:
+    """An option's whole number >= 0, written in ASCII digits only (no sign, spaces, underscores or other
+    scripts' digits, which ``int()`` would take)."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0 in digits 0-9, got {text!r}")
+    if len(text) > 4300:
+        raise argparse.ArgumentTypeError(f"a number of {len(text):,} digits is too long (at most 4,300)")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """A timeout in seconds: more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds (a day), got {text}")
+    return value
+
+
+def index(text: str) -> int:
+    """A run or design-point index: a whole number below 2**63, as the runs table stores it."""
+    value = whole_number(text)
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be below 2**63 (the runs table's int64), got {text}")
+    return value
 
 
 CONNECT_TIMEOUT = 10.0
@@ -125,13 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=examples_for("run"))
     run.add_argument("scenario", help="scenario file (.toml, .yaml, .yml, or a KTAB or BDM .csv); or an experiment "
                                       "file with --point P --replicate R, to re-create one run of its sweep")
-    run.add_argument("--runs", type=int, default=None, metavar="N",
+    run.add_argument("--runs", type=index, default=None, metavar="N",
                      help="Monte Carlo: number of replicates (default: one run with the declared inputs)")
-    run.add_argument("--seed", type=int, default=None, metavar="S",
+    run.add_argument("--seed", type=whole_number, default=None, metavar="S",
                      help="root seed (default: the scenario's seed)")
-    run.add_argument("--replicate", type=int, default=None, metavar="R",
+    run.add_argument("--replicate", type=index, default=None, metavar="R",
                      help="re-create replicate R of a Monte Carlo alone, with its drawn inputs")
-    run.add_argument("--point", type=int, default=None, metavar="P",
+    run.add_argument("--point", type=index, default=None, metavar="P",
                      help="with --replicate and an experiment file: re-create that row of the sweep (design "
                           "point P); with --set the point's values are given by --set, since every point of a "
                           "sweep shares replicate R's random numbers")
@@ -189,12 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
     sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
                        help="where chunks run (default: local processes)")
-    sweep.add_argument("--workers", type=int, metavar="N",
+    sweep.add_argument("--workers", type=index, metavar="N",
                        help="processes or local Dask workers (default: one per CPU)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://host:8786 (with --executor dask; "
                             "without it a local cluster is started)")
-    sweep.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS",
+    sweep.add_argument("--connect-timeout", type=seconds, default=None, metavar="SECONDS",
                        help=f"with --scheduler: how long to wait for it to answer (default {CONNECT_TIMEOUT:g})")
     sweep.add_argument("--engine", choices=["ensemble", "mesa"], default="ensemble",
                        help="replicates through the array kernel (default) or one Mesa model per run")
@@ -261,10 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "you change its inputs. Needs the viz extra: pip install -e '.[viz]'. Ctrl-C stops it.",
         epilog=examples_for("app"))
     app.add_argument("scenario", help="scenario file (.toml, .yaml, .yml or .csv)")
-    app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    app.add_argument("--port", type=index, default=8765, metavar="N", help="port to listen on (default 8765)")
     app.add_argument("--host", default="127.0.0.1", metavar="H",
                      help="address to listen on (default 127.0.0.1, this machine only)")
-    app.add_argument("--runs", type=int, default=1000, metavar="N",
+    app.add_argument("--runs", type=index, default=1000, metavar="N",
                      help="Monte Carlo runs per update (default 1000)")
-    app.add_argument("--seed", type=int, default=None, metavar="S", help="root seed (default: the scenario's seed)")
+    app.add_argument("--seed", type=whole_number, default=None, metavar="S", help="root seed (default: the scenario's seed)")
     return parser

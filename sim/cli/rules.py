@@ -10,7 +10,7 @@ from pathlib import Path
 from sim.errors import InputError
 
 __all__ = ["RUN_ARTIFACTS", "check_kind", "fail", "file_kind", "is_experiment", "nearest_existing",
-           "remove_run_results", "target_problems"]
+           "remove_run_results", "target_problems", "writable_problems"]
 
 
 def fail(problems: list[str]) -> int:
@@ -22,15 +22,16 @@ def fail(problems: list[str]) -> int:
 def target_problems(flag: str | None, target: Path, overwrite: bool, *, folder: bool) -> list[str]:
     """The one overwrite rule: a command writes into an empty or new folder (or a new file), or with --overwrite.
 
-    ``flag`` names the option that gave ``target`` (None for a default target).
+    Checked before any work, with :func:`writable_problems`. ``flag`` names the option that gave
+    ``target`` (None for a default target).
     """
     where = f"{flag}: " if flag else ""
+    if problems := writable_problems(target):
+        return [f"{where}{problem}" for problem in problems]
     if folder and target.exists() and not target.is_dir():
         return [f"{where}{target} exists and is not a folder"]
     if not folder and target.is_dir():
         return [f"{where}{target} is a folder; give a file name"]
-    if not os.access(nearest_existing(target), os.W_OK):
-        return [f"{where}cannot write to {target} (permission denied)"]
     if overwrite:
         return []
     if folder and target.is_dir() and any(target.iterdir()):
@@ -40,7 +41,42 @@ def target_problems(flag: str | None, target: Path, overwrite: bool, *, folder: 
     return []
 
 
+PATH_MAX = 4096
+"""Bytes in a path the system takes (Linux's ``PATH_MAX``)."""
+
+
+def writable_problems(target: Path) -> list[str]:
+    """Why ``target`` cannot be written (empty if it can): a name or path too long for the system, a
+    file where a folder must be, or a folder this user cannot create files in (tried with a temporary
+    file, removed at once, since permission bits do not tell for root, ``/proc`` or a read-only mount).
+    """
+    import tempfile
+
+    from sim.files import display_path
+
+    shown = display_path(target)
+    try:
+        absolute = target.absolute()
+        if len(os.fsencode(str(absolute))) >= PATH_MAX:
+            return [f"the path {shown} is too long for the system ({len(os.fsencode(str(absolute))):,} bytes)"]
+        for part in absolute.parts:
+            if len(os.fsencode(part)) > 255:
+                return [f"the name {part[:40]!r}... in {shown} is too long for the system (at most 255 bytes)"]
+        ancestor = nearest_existing(absolute)
+        if ancestor == absolute and not ancestor.is_dir():  # an existing file: replaced in its folder
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            return [f"cannot write {shown}: {display_path(ancestor)} is a file, not a folder"]
+        with tempfile.TemporaryFile(dir=ancestor, prefix=".negsim-probe-"):
+            pass
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return [f"cannot write {shown}: {reason.lower()}"]
+    return []
+
+
 def nearest_existing(path: Path) -> Path:
+    """The deepest folder (or file) on ``path`` that exists."""
     path = path.absolute()
     while not path.exists():
         path = path.parent

@@ -16,14 +16,17 @@ def check_run_arguments(args: argparse.Namespace) -> list[str]:
     problems = []
     if args.runs is not None and args.runs < 1:
         problems.append(f"--runs: must be >= 1, got {args.runs}")
-    if args.seed is not None and args.seed < 0:
-        problems.append(f"--seed: must be >= 0, got {args.seed}")
-    if args.replicate is not None and args.replicate < 0:
-        problems.append(f"--replicate: must be >= 0, got {args.replicate}")
     if args.replicate is not None and args.runs is not None:
         problems.append("--replicate re-creates one run; it cannot be combined with --runs")
-    if args.point is not None and (args.replicate is None or args.point < 0):
-        problems.append("--point needs --replicate (and must be >= 0)")
+    if args.point is not None and args.replicate is None:
+        problems.append("--point needs --replicate")
+    elif args.point is not None and not is_experiment(Path(args.scenario)):
+        problems.append("--point does nothing with a scenario file: every design point's replicate R shares its "
+                        "random numbers, so give the point's values with --set (with an experiment file, --point "
+                        "picks the design point)")
+    if args.seed is not None and is_experiment(Path(args.scenario)):
+        problems.append("--seed: an experiment's runs use its own seed, so a run with another is not a row of its "
+                        "sweep; drop --seed (or run the scenario with --set and --seed)")
     if args.trace and args.runs is not None and not args.out:
         problems.append("--trace with --runs needs --out DIR (every run's trace goes to DIR/trace.parquet); "
                         "to print one run's log use --replicate R instead of --runs")
@@ -53,9 +56,9 @@ def run_command(args: argparse.Namespace) -> int:
         return fail(problems)
     scenario = experiment_point(args) if is_experiment(Path(args.scenario)) else load_scenario(args.scenario)
     if args.set:
-        scenario = override(scenario, args.set)
+        scenario = override(scenario, args.set, source=args.scenario)
     if args.protocol:
-        scenario = switch_protocol(scenario, args.protocol)
+        scenario = switch_protocol(scenario, args.protocol, source=args.scenario)
     if args.runs is not None and (too_big := runner.check_monte_carlo_size(
             scenario, args.runs, trajectories=args.trajectories and bool(args.out), trace=args.trace)):
         return fail([f"--runs: {line}" for line in too_big])
@@ -117,12 +120,13 @@ def experiment_point(args: argparse.Namespace):
     if args.point >= experiment.points.count:
         raise InputError("--point", [f"the design has {experiment.points.count} points (0 to "
                                      f"{experiment.points.count - 1}), got {args.point}"])
-    if args.seed is None:
-        args.seed = experiment.spec.seed
+    args.seed = experiment.spec.seed
     return experiment.point_scenario(args.point)
 
 
-def override(scenario, assignments: list[str]):
+def override(scenario, assignments: list[str], source: str | None = None):
+    """``scenario`` with each ``PATH=NUMBER`` of ``assignments`` set (and not drawn); errors name ``source``
+    (default: the scenario's name)."""
     from sim.experiment.paths import PathError, apply, concrete_paths
     from sim.scenario import scenario_from_dict
     from sim.scenario.uncertainties import set_aside
@@ -140,18 +144,21 @@ def override(scenario, assignments: list[str]):
     try:
         fixed = {number for path in values for number, _ in concrete_paths(data, path)}
         data, _ = set_aside(data, fixed)  # a number set here is not drawn, as a sweep's lever is not
-        return scenario_from_dict(apply(data, values), source=f"{scenario.name} with --set")
+        return scenario_from_dict(apply(data, values), source=f"{source or scenario.name} with --set")
     except PathError as error:
         raise InputError("--set", [str(error)]) from None
 
 
-def switch_protocol(scenario, name: str):
+def switch_protocol(scenario, name: str, source: str | None = None):
     from sim.protocols import registry
     from sim.scenario.variants import with_protocol
 
     if name not in registry.names():
         raise InputError("--protocol", [f"unknown protocol '{name}'; known: {', '.join(registry.names())}"])
-    switched, notes = with_protocol(scenario, name)
+    try:
+        switched, notes = with_protocol(scenario, name)
+    except InputError as error:  # named after the file the user gave, not the scenario's name
+        raise InputError(f"{source or scenario.name} with --protocol {name}", error.problems) from None
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return switched

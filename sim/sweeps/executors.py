@@ -113,7 +113,10 @@ def _unreachable(address: str, reason: str) -> InputError:
 
 def _check_reachable(address: str, timeout: float) -> None:
     """Fail fast, in one line, when nothing listens at a ``tcp://`` scheduler address."""
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    except ValueError as error:  # e.g. "Invalid IPv6 URL"
+        raise _unreachable(address, f"not a valid address ({error})") from None
     if parts.scheme != "tcp":
         return  # tls://, ucx://, ...: left to the Dask client
     try:

@@ -119,3 +119,67 @@ def test_sweep_flags_that_would_do_nothing_are_refused(capsys, tmp_path, flags, 
     status, _, err = run(capsys, "sweep", EXPERIMENT, "--out", str(tmp_path / "out"), *flags)
     assert status == 2 and reason in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("out, reason", [
+    ("/proc/negsim-nope", "cannot write /proc/negsim-nope"),
+    ("FILE/sub", "is a file, not a folder"),
+    ("a" * 300, "is too long for the system"),
+])
+@pytest.mark.parametrize("command", ["run", "convert", "sweep"])
+def test_an_unwritable_output_is_one_line_before_any_work(capsys, tmp_path, monkeypatch, command, out, reason):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("")
+    target = {"run": [MINIMAL, "--runs", "3"], "convert": [MINIMAL], "sweep": [EXPERIMENT, "--executor", "serial"]}
+    status, stdout, err = run(capsys, command, *target[command], "--out", out)
+    assert status == 2 and err.startswith("error: --out: ") and reason in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--seed", "\u0661\u0662"], "expected a whole number >= 0 in digits 0-9"),
+    (["--seed", " 7"], "expected a whole number >= 0 in digits 0-9"),
+    (["--seed", "1_000"], "expected a whole number >= 0 in digits 0-9"),
+    (["--seed", "-1"], "expected a whole number >= 0 in digits 0-9"),
+    (["--replicate", str(2**63)], "must be below 2**63"),
+    (["--point", "1", "--replicate", "2"], "--point does nothing with a scenario file"),
+])
+def test_numbers_on_the_command_line_are_plain_digits_within_range(capsys, flags, reason):
+    status, out, err = run(capsys, "run", MINIMAL, *flags)
+    assert status == 2 and reason in err and err.startswith("error: ") and out == ""
+
+
+def test_an_experiment_run_keeps_its_own_seed(capsys):
+    status, _, err = run(capsys, "run", EXPERIMENT, "--point", "1", "--replicate", "1", "--seed", "3")
+    assert status == 2 and "--seed: an experiment's runs use its own seed" in err
+
+
+def test_usage_errors_are_one_line_naming_the_command(capsys):
+    status, _, err = run(capsys, "validate", MINIMAL, "--overwrite")
+    assert status == 2 and err == ("error: unrecognized arguments: --overwrite (`negsim validate --help` lists the "
+                                   "options)\n")  # no suggestion of the main parser's --version
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--scheduler", "tcp://[::1:9", "--connect-timeout", "2"], "--scheduler: cannot reach the Dask scheduler"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e10"], "at most 86400 seconds"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "inf"], "at most 86400 seconds"),
+])
+def test_scheduler_options_are_refused_in_one_line(capsys, tmp_path, flags, reason):
+    status, _, err = run(capsys, "sweep", EXPERIMENT, "--out", str(tmp_path / "o"), "--executor", "dask", *flags)
+    assert status == 2 and reason in err and len(err.splitlines()) == 1
+
+
+def test_a_protocol_switch_names_the_file(capsys, tmp_path):
+    import tomllib
+
+    import tomli_w
+
+    data = tomllib.loads((SCENARIOS / "minimal.toml").read_text())
+    for actor in data["actors"]:
+        actor["salience"] = {key: 0.0 for key in actor["salience"]}
+        actor["salience"][next(iter(actor["salience"]))] = 0.0
+    path = tmp_path / "no_salience.toml"
+    path.write_text(tomli_w.dumps(data))
+    status, _, err = run(capsys, "run", str(path), "--protocol", "bdm")
+    assert status == 2 and err.startswith(f"error: {path} with --protocol bdm: ")

@@ -112,3 +112,18 @@ def test_unknown_keys_name_the_nearest_field_in_any_schema():
     lines = describe_validation_errors(error.value, ExperimentSpec)
     assert "replicats: unknown field (not part of the experiment schema); did you mean 'replicates'?" in lines
     assert "levers[0].rang: unknown field (not part of the experiment schema); did you mean 'range'?" in lines
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("base60.yaml", "name: x\nseed: 1:30\n", "line 2: 1:30 is a YAML 1.1 base-60 number"),
+    ("null_key.yaml", "? null\n: x\n", "top level: a key must be text, got None"),
+    ("date.toml", 'name = "x"\nseed = 1979-05-27\n', "seed: a date or time (1979-05-27), which no field takes"),
+])
+def test_yaml_and_toml_oddities_are_named(tmp_path, name, text, message):
+    from tests.hardening.invoke import invoke
+
+    path = tmp_path / name
+    path.write_text(text)
+    result = invoke(["validate", str(path)])
+    assert result.status == 2 and result.stderr == f"error: {path}: {message}" + result.stderr.split(message, 1)[1]
+    assert len(result.stderr.splitlines()) == 1

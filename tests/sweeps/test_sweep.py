@@ -132,7 +132,7 @@ def test_a_sweep_row_can_be_recreated_with_negsim_run(small_experiment, tmp_path
     command = [sys.executable, "-m", "sim", "run", str(load_experiment(small_experiment).scenario_path),
                "--set", f"actors.poland.flexibility={row['param.actors.poland.flexibility']!r}",
                "--set", f"tracks.consensus.deadline={row['param.tracks.consensus.deadline']!r}",
-               "--seed", str(row["seed"]), "--point", str(row["point"]), "--replicate", str(row["replicate"]),
+               "--seed", str(row["seed"]), "--replicate", str(row["replicate"]),
                "--json"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
