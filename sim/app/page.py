@@ -89,6 +89,12 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+
+def _alert(kind: str, line: str, css: str = ""):
+    """A message box (``kind``: error, info), built on ipyvuetify directly: Solara 1.58's ``solara.Error``
+    hands the Alert a boolean where this ipyvuetify wants text."""
+    return rv.Alert(type=kind, outlined=True, dense=True, children=[line], class_=css)
+
 @solara.component
 def InputField(item: Input, state: solara.Reactive[AppState], refused: solara.Reactive[dict]):
     """One input: its field, a 'changed from X' chip and a reset button when it differs from the file."""
@@ -159,9 +165,9 @@ def MonteCarloView(result: LiveResult | None, computing: bool, problems: list[st
                 rv.ProgressCircular(indeterminate=True, size=18, width=2, color="primary")
                 solara.Text("computing…")
         for line in problems:
-            solara.Error(line, classes=["negsim-problem"])
+            _alert("error", line, "negsim-problem")
         if problems and result is not None:
-            solara.Info("The scenario as edited is invalid; the figures below are the last valid result.")
+            _alert("info", "The scenario as edited is invalid; the figures below are the last valid result.")
         if result is None:
             if not computing and not problems:
                 solara.Text("no result yet")
@@ -362,7 +368,7 @@ def Page():
         solara.Title("negsim app: the scenario cannot be read")
         with solara.Card("The scenario cannot be read", classes=["negsim-load-problems"]):
             for line in config.problems:
-                solara.Error(line, classes=["negsim-problem"])
+                _alert("error", line, "negsim-problem")
         return
     Explorer(config)
 
