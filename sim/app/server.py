@@ -90,6 +90,8 @@ def serve(scenario_path: str, host: str = "127.0.0.1", port: int = 8765, runs: i
     from solara.server import settings
 
     settings.main.mode = "production"
+    settings.theme.show_banner = False  # Solara's corner banner covered the results' last rows
+    settings.theme.title = "negsim app"
     everywhere = host in ("0.0.0.0", "::", "")  # every address of this machine: this machine's is one of them
     shown = "127.0.0.1" if everywhere else f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
