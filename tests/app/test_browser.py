@@ -179,6 +179,30 @@ def test_moving_a_position_updates_the_agreement_shown(app_url, browser, tmp_pat
     assert umbrella[0] == text(expected, 1)[0]
     assert browser.find_elements(By.CSS_SELECTOR, ".negsim-changed")
 
+    # the edited scenario is saved from a visible button, as a file that loads back to the same scenario
+    import base64
+
+    save = _wait(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, ".negsim-save") if e.is_displayed()
+                                     and (e.get_attribute("href") or "").startswith("data:application/toml;base64,")
+                                     and "40" in base64.b64decode(e.get_attribute("href").split(",", 1)[1]).decode()],
+                 10, "a visible Save scenario button holding the edit")[0]
+    saved = tmp_path / "saved.toml"
+    saved.write_bytes(base64.b64decode(save.get_attribute("href").split(",", 1)[1]))
+    def without_evidence(scenario):  # a moved position's quote is dropped on saving (it no longer supports it)
+        data = scenario.spec.model_dump(mode="json", by_alias=True)
+        for actor in data["actors"]:
+            actor.pop("evidence", None)
+        return data
+
+    assert without_evidence(load_scenario(saved)) == without_evidence(edited)
+    download = browser.find_element(By.CSS_SELECTOR, ".negsim-download-csv")
+    browser.execute_script("arguments[0].scrollIntoView()", download)
+    download.click()
+    csv_link = _wait(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, ".negsim-save-csv")
+                                         if e.is_displayed()], 10, "the built CSV download")[0]
+    rows = base64.b64decode(csv_link.get_attribute("href").split(",", 1)[1]).decode().splitlines()
+    assert len(rows) == RUNS + 1  # a header and one row per run
+
     # one run, stepped: Step plays round 1 and shows each actor's answer
     step = browser.find_element(By.CSS_SELECTOR, ".negsim-step")
     browser.execute_script("arguments[0].scrollIntoView()", step)
