@@ -141,7 +141,9 @@ def InputField(item: Input, state: solara.Reactive[AppState], refused: solara.Re
     with solara.Column(gap="0px", style={"margin-bottom": "6px"}):
         if item.kind == "bool":
             with solara.Div(classes=css):
-                solara.Checkbox(label=item.label, value=bool(current), on_value=on_value)
+                # ipyvuetify's own checkbox: Solara 1.58's Checkbox shows its label twice under ipyvuetify 3
+                rv.Checkbox(label=item.label, v_model=bool(current), on_v_model=on_value, density="compact",
+                            hide_details=True)
         elif item.kind == "choice":
             solara.Select(item.label, values=list(item.choices), value=current, on_value=on_value, dense=True,
                           classes=css)
