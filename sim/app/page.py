@@ -370,7 +370,7 @@ def Explorer(config: Config):
                     solara.Button("Reset to file", small=True, disabled=count == 0,
                                   on_click=lambda: (state.set(state.value.reset()), refused.set({})),
                                   classes=["negsim-reset-all"])
-                toml_text = solara.use_memo(lambda: _toml_or_none(state.value), [key])
+                toml_text = solara.use_memo(lambda: _toml_or_none(state.value, config.seed), [key])
                 _download(toml_text, f"{config.base.name}-edited.toml", "Save scenario (TOML)"
                           if toml_text is not None else "Save: scenario invalid", "application/toml", "negsim-save")
                 Inputs(state, refused)
@@ -379,9 +379,9 @@ def Explorer(config: Config):
             StepView(good.value, config.seed)
 
 
-def _toml_or_none(state: AppState) -> str | None:
+def _toml_or_none(state: AppState, seed: int | None = None) -> str | None:
     try:
-        return state.to_toml()
+        return state.to_toml(seed)
     except InputError:
         return None
 

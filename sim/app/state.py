@@ -142,8 +142,11 @@ class AppState:
             return list(error.problems)
         return []
 
-    def to_toml(self) -> str:
+    def to_toml(self, seed: int | None = None) -> str:
         """The edited scenario as a scenario file's TOML text (loads back to the same scenario).
+
+        ``seed``: the root seed the page's Monte Carlo used (``negsim app --seed``), written as the
+        file's ``seed`` so that ``negsim run FILE --runs N`` reproduces what the page showed.
 
         Raises
         ------
@@ -154,6 +157,9 @@ class AppState:
         data = scenario.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
         lines = [f"# Scenario '{_comment(scenario.name)}' as edited in `negsim app`: "
                  f"{self.change_count} change(s) from the file."]
+        if seed is not None and seed != scenario.seed:
+            lines.append(f"#   seed = {seed}, the seed the page ran with (file: {scenario.seed})")
+            data["seed"] = seed
         lines += [f"#   {_comment(path)} = {_comment(repr(value))} (file: {_comment(repr(self.input(path).value))})"
                   for path, value in self.changes.items()]
         return "\n".join(lines) + "\n\n" + tomli_w.dumps(data)

@@ -165,3 +165,12 @@ def test_every_input_at_its_bounds_builds_or_says_why(base):
                 continue
             problems = state.set(item.path, value).problems()  # never raises
             assert all(isinstance(line, str) and "\n" not in line for line in problems), (item.path, value)
+
+
+def test_the_saved_file_carries_the_seed_the_page_ran_with(tmp_path):
+    state = AppState(load_scenario(VILNIUS)).set(GERMANY, 40)
+    path = tmp_path / "saved.toml"
+    path.write_text(state.to_toml(seed=7))
+    assert load_scenario(path).seed == 7
+    path.write_text(state.to_toml())
+    assert load_scenario(path).seed == load_scenario(VILNIUS).seed
