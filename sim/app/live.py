@@ -161,7 +161,7 @@ class LiveResult:
             ideal = [(actor.id, actor.position[dim]) for actor in self.scenario.spec.actors if dim in actor.position]
             top = ax.get_ylim()[1]
             ax.plot([p for _, p in ideal], [top * 0.02] * len(ideal), "v", color="#c44e52", markersize=6,
-                    label="ideal points")
+                    label="ideal points", clip_on=False)  # a point at the range's end drawn whole
             ax.set_xlim(low, high)
             ax.set_title(f"{spec[dim].name or dim} ({len(values):,} of {self.runs:,} runs)", fontsize=9)
             ax.tick_params(labelsize=8)
