@@ -87,20 +87,24 @@ def _paths(data, prefix=()):
 def value_mutations(draw) -> tuple[str, object]:
     source = draw(st.sampled_from(TOML))
     data = tomllib.loads(source.read_text())
+    mutate_values(draw, data, HOSTILE_VALUES)
+    return draw(st.sampled_from([".toml", ".yaml"])), data
+
+
+def mutate_values(draw, data, values: list) -> None:
+    """Replace, delete or rename one to three fields of ``data`` in place, with values drawn from ``values``."""
     for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(data) if p]
-        path = draw(st.sampled_from(paths))
+        path = draw(st.sampled_from([p for p in _paths(data) if p]))
         parent = data
         for key in path[:-1]:
             parent = parent[key]
-        value = draw(st.sampled_from(HOSTILE_VALUES + ["delete", "rename"]))
+        value = draw(st.sampled_from(values + ["delete", "rename"]))
         if value == "delete":
             del parent[path[-1]]
         elif value == "rename" and isinstance(parent, dict):
             parent[str(path[-1])[:-1] + "x"] = parent.pop(path[-1])
         elif value != "rename":
             parent[path[-1]] = copy.deepcopy(value)
-    return draw(st.sampled_from([".toml", ".yaml"])), data
 
 
 def _without_none(value):

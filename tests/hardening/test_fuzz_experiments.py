@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import tempfile
 import tomllib
 from pathlib import Path
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hardening.invoke import check_contract, invoke
-from tests.hardening.test_fuzz import HOSTILE_VALUES, _paths, _without_none
+from tests.hardening.test_fuzz import HOSTILE_VALUES, _without_none, mutate_values
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
@@ -35,18 +34,7 @@ def _shipped(path: Path) -> dict:
 @st.composite
 def experiment_mutations(draw) -> tuple[str, dict]:
     data = _shipped(draw(st.sampled_from(EXPERIMENTS)))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from([p for p in _paths(data) if p]))
-        parent = data
-        for key in path[:-1]:
-            parent = parent[key]
-        value = draw(st.sampled_from(SWEEP_VALUES + ["delete", "rename"]))
-        if value == "delete":
-            del parent[path[-1]]
-        elif value == "rename" and isinstance(parent, dict):
-            parent[str(path[-1])[:-1] + "x"] = parent.pop(path[-1])
-        elif value != "rename":
-            parent[path[-1]] = copy.deepcopy(value)
+    mutate_values(draw, data, SWEEP_VALUES)
     return draw(st.sampled_from([".toml", ".yaml"])), data
 
 
