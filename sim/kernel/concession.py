@@ -32,7 +32,12 @@ def concession_fraction(round_: int, deadline: int, tactic: np.ndarray, initial:
         :math:`\\kappa`, the share conceded at once.
     """
     elapsed = 1.0 if deadline <= 1 else min(max((round_ - 1) / (deadline - 1), 0.0), 1.0)
-    return initial + (1.0 - initial) * np.power(elapsed, 1.0 / tactic)
+    tactic = np.asarray(tactic, dtype=float)
+    if elapsed in (0.0, 1.0):  # 0 and 1 to any power beta > 0
+        share = np.full(tactic.shape, elapsed)
+    else:  # as exp(ln(tau) / beta): numpy's exp is vectorised, its power is not
+        share = np.exp(np.log(elapsed) / tactic)
+    return initial + (1.0 - initial) * share
 
 
 def demand(round_: int, deadline: int, tactic: np.ndarray, reservation_utility: np.ndarray) -> np.ndarray:

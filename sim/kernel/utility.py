@@ -1,10 +1,20 @@
-"""Utility from salience-weighted, range-normalised distance."""
+"""Utility from salience-weighted, range-normalised distance.
+
+Every distance in the engine, in both engines and every protocol, is computed by
+one compiled loop (:func:`_weighted_distance`): it reads each actor's positions
+and saliences once, on the track's dimensions only, for the replicates asked for,
+without the temporaries an array expression would make ((R, A, D) copies of the
+positions, the normalised weights, the gaps). Its sums run over the dimensions
+in order, row by row, so a replicate's distance does not depend on which other
+replicates are computed with it.
+"""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-__all__ = ["salience_weights", "distance", "utility"]
+__all__ = ["salience_weights", "distance", "salience_distance", "utility"]
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -21,6 +31,80 @@ def salience_weights(salience: np.ndarray) -> np.ndarray:
     """
     total = salience.sum(axis=-1, keepdims=True)
     return np.divide(salience, total, out=np.zeros_like(salience), where=total > 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _weighted_distance(points, position, weight, dims, width, rows, normalise, out):  # pragma: no cover - compiled
+    """out[r, i] = sum_j weight[r, i, dims[j]] |points[r, i, j] - position[r, i, dims[j]]| / width[j],
+    divided by sum_j weight[r, i, dims[j]] when ``normalise`` (0 where that sum is 0); rows where
+    ``rows[r]`` is False are left as they are."""
+    replicates, actors = out.shape
+    count = dims.shape[0]
+    for r in range(replicates):
+        if not rows[r]:
+            continue
+        for i in range(actors):
+            total = 0.0
+            gap = 0.0
+            for j in range(count):
+                d = dims[j]
+                w = weight[r, i, d]
+                total += w
+                gap += w * (abs(points[r, i, j] - position[r, i, d]) / width[j])
+            if normalise:
+                out[r, i] = gap / total if total > 0.0 else 0.0
+            else:
+                out[r, i] = gap
+
+
+def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np.ndarray,
+         dims: np.ndarray | None, rows: np.ndarray | None, normalise: bool) -> np.ndarray:
+    position = np.asarray(position, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    points = np.asarray(points, dtype=float)
+    if points.ndim == 2:  # one point per replicate (the draft): seen alike by every actor
+        points = points[:, None, :]
+    all_dims = position.shape[2]
+    dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    replicates, actors = np.broadcast_shapes(points.shape[:2], position.shape[:2], weight.shape[:2])
+    position = np.broadcast_to(position, (replicates, actors, all_dims))
+    weight = np.broadcast_to(weight, (replicates, actors, all_dims))
+    points = np.broadcast_to(points, (replicates, actors, len(dims)))
+    rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    out = np.full((replicates, actors), np.nan)
+    _weighted_distance(points, position, weight, dims, np.asarray(width, dtype=float).reshape(-1), rows,
+                       normalise, out)
+    return out
+
+
+def salience_distance(points: np.ndarray, position: np.ndarray, salience: np.ndarray, width: np.ndarray,
+                      dims: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Salience-weighted, range-normalised city-block distance on a track's dimensions, in [0, 1].
+
+    .. math:: \\delta_i(x) = \\frac{\\sum_{d \\in K} s_{id} \\, |x_d - p_{id}| / W_d}{\\sum_{d \\in K} s_{id}}
+
+    over the track's dimensions K (0 for an actor with no salience on any of them:
+    it is indifferent). The same as :func:`distance` with :func:`salience_weights`,
+    without their temporaries.
+
+    Parameters
+    ----------
+    points : array (R, |K|) or (R, A, |K|)
+        One point per replicate (the draft) or one per actor (its pledge), on K only.
+    position, salience : array (R, A, D)
+        On every dimension (only those in K are read).
+    width : array (|K|,)
+        Width of each of K's ranges.
+    dims : array of int, optional
+        K (default: every dimension).
+    rows : array (R,) of bool, optional
+        The replicates to compute (others are NaN).
+
+    Returns
+    -------
+    array (R, A)
+    """
+    return _run(points, position, salience, width, dims, rows, True)
 
 
 def distance(points: np.ndarray, positions: np.ndarray, weights: np.ndarray, width: np.ndarray) -> np.ndarray:
@@ -40,9 +124,7 @@ def distance(points: np.ndarray, positions: np.ndarray, weights: np.ndarray, wid
     -------
     array (R, A)
     """
-    if points.ndim == positions.ndim - 1:
-        points = points[:, None, :]
-    return (weights * np.abs(points - positions) / width).sum(axis=-1)
+    return _run(points, positions, weights, width, None, None, False)
 
 
 def utility(points: np.ndarray, positions: np.ndarray, weights: np.ndarray, width: np.ndarray) -> np.ndarray:

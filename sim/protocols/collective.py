@@ -31,9 +31,8 @@ def answer_draft(scenario: Scenario, track: TrackInfo, state: NegotiationState, 
     k, dims = track.index, track.dims
     live = state.open[:, k]
     members = state.participating[:, k, :]
-    salience = state.salience[:, :, dims]
-    value = utility.utility(state.draft[:, dims], state.position[:, :, dims], utility.salience_weights(salience),
-                            scenario.width[dims])
+    value = 1.0 - utility.salience_distance(state.draft[:, dims], state.position, state.salience,
+                                            scenario.width[dims], dims, live)
     demand = np.broadcast_to(demands(scenario, track, state, round_), value.shape)
     rule = scenario.spec.acceptance
     noise = draws.uniforms(rngs, (value.shape[1],), live) if rule.rule == "logistic" else None

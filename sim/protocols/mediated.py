@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 from sim.kernel import decision
@@ -17,31 +18,69 @@ __all__ = ["Mediated", "compromise", "revise_draft"]
 
 
 def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
-               members: np.ndarray) -> np.ndarray:
+               members: np.ndarray, dims: np.ndarray | None = None) -> np.ndarray:
     """Capability x salience weighted mean of members' positions (Achen's compromise model).
 
     .. math:: \\hat x_d = \\sum_i c_i s_{id} x_{id} / \\sum_i c_i s_{id}
 
+    and, on a dimension where no member has salience, the capability-weighted mean
+    :math:`\\sum_i c_i x_{id} / \\sum_i c_i`. One compiled pass over the members, the
+    sums in actor order (:func:`_weighted_means`).
+
     Parameters
     ----------
-    position, salience : array (R, A, D)
+    position, salience : array (R, A, K), or (R, A, D) with ``dims``
     capability : array (R, A)
     members : array (R, A) of bool
+    dims : array (K,) of int, optional
+        The dimensions to take (default: all of them).
 
     Returns
     -------
-    array (R, D); the capability-weighted mean where no member has salience on a dimension.
+    array (R, K)
     """
-    weight = np.where(members[:, :, None], capability[:, :, None] * salience, 0.0)
-    total = weight.sum(axis=1)
-    plain = np.where(members, capability, 0.0)[:, :, None]
-    fallback = (plain * position).sum(axis=1) / np.maximum(plain.sum(axis=1), 1e-300)
-    weighted = (weight * position).sum(axis=1) / np.where(total > 0, total, 1.0)
-    return np.where(total > 0, weighted, fallback)
+    position = np.asarray(position, dtype=float)
+    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    out = np.empty((position.shape[0], len(dims)))
+    _weighted_means(position, np.broadcast_to(np.asarray(salience, dtype=float), position.shape),
+                    np.asarray(capability, dtype=float), np.asarray(members, dtype=np.bool_), dims, out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _weighted_means(position, salience, capability, members, dims, out):  # pragma: no cover - compiled
+    """out[r, j]: the members' c x s weighted mean on dims[j] (c-weighted where no member has salience)."""
+    replicates, actors = capability.shape
+    count = dims.shape[0]
+    total = np.empty(count)
+    pulled = np.empty(count)
+    plain = np.empty(count)
+    for r in range(replicates):
+        total[:] = 0.0
+        pulled[:] = 0.0
+        plain[:] = 0.0
+        plain_total = 0.0
+        for i in range(actors):
+            if not members[r, i]:
+                continue
+            c = capability[r, i]
+            plain_total += c
+            for j in range(count):
+                d = dims[j]
+                w = c * salience[r, i, d]
+                total[j] += w
+                pulled[j] += w * position[r, i, d]
+                plain[j] += c * position[r, i, d]
+        for j in range(count):
+            if total[j] > 0.0:
+                out[r, j] = pulled[j] / total[j]
+            else:
+                out[r, j] = plain[j] / max(plain_total, 1e-300)
 
 
 def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
-                 objectors: np.ndarray, dissatisfaction: np.ndarray, step: float) -> np.ndarray:
+                 objectors: np.ndarray, dissatisfaction: np.ndarray, step: float | np.ndarray,
+                 dims: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """The broker's revision toward the objections.
 
     .. math::
@@ -49,19 +88,57 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
         x_d \\leftarrow x_d + \\lambda \\Big( \\frac{\\sum_i W_{id} p_{id}}{\\sum_i W_{id}} - x_d \\Big)
 
     where :math:`\\lambda` is the broker's step; a dimension no objector weighs stays put.
+    The sums run over actors in order, in one compiled pass that reads only the
+    objectors' positions and saliences (:func:`_objection_pull`).
 
     Parameters
     ----------
-    draft : array (R, D)
-    position, salience : array (R, A, D)
+    draft : array (R, K)
+        The draft on the track's K dimensions.
+    position, salience : array (R, A, K), or (R, A, D) with ``dims``
     capability, dissatisfaction : array (R, A)
+        Dissatisfaction is :math:`a_i - u_i` (NaN for an actor that has not answered: no pull).
     objectors : array (R, A) of bool
+    step : float or array (R,) or (R, 1)
+    dims : array (K,) of int, optional
+        The track's dimensions in ``position`` and ``salience`` (default: all of them).
+    rows : array (R,) of bool, optional
+        The replicates to revise (the others keep their draft).
     """
+    replicates, actors = capability.shape
     gap = np.maximum(np.nan_to_num(dissatisfaction, nan=0.0), 0.0)  # NaN: had not answered yet
-    weight = np.where(objectors, capability * gap, 0.0)[:, :, None] * salience
-    total = weight.sum(axis=1)
-    target = (weight * position).sum(axis=1) / np.where(total > 0, total, 1.0)
-    return np.where(total > 0, draft + step * (target - draft), draft)
+    weight = np.where(objectors, capability * gap, 0.0)
+    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    step = np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,))
+    revised = np.array(draft, dtype=float)
+    _objection_pull(revised, np.asarray(position, dtype=float), np.asarray(salience, dtype=float), weight, dims,
+                    step, rows)
+    return revised
+
+
+@numba.njit(cache=True, nogil=True)
+def _objection_pull(draft, position, salience, weight, dims, step, rows):  # pragma: no cover - compiled
+    """In place: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where sum_i W > 0 (see revise_draft)."""
+    replicates, actors = weight.shape
+    count = dims.shape[0]
+    total = np.empty(count)
+    pulled = np.empty(count)
+    for r in range(replicates):
+        if not rows[r]:
+            continue
+        total[:] = 0.0
+        pulled[:] = 0.0
+        for i in range(actors):
+            w_i = weight[r, i]
+            if w_i > 0.0:
+                for j in range(count):
+                    w = w_i * salience[r, i, dims[j]]
+                    total[j] += w
+                    pulled[j] += w * position[r, i, dims[j]]
+        for j in range(count):
+            if total[j] > 0.0:
+                draft[r, j] = draft[r, j] + step[r] * (pulled[j] / total[j] - draft[r, j])
 
 
 @register
@@ -142,8 +219,7 @@ class Mediated(Protocol):
             state.draft[:, dims] = state.status_quo[:, dims]
             return
         members = state.participating[:, track.index, :]
-        state.draft[:, dims] = compromise(state.position[:, :, dims], state.salience[:, :, dims],
-                                          state.capability, members)
+        state.draft[:, dims] = compromise(state.position, state.salience, state.capability, members, dims)
 
     @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
@@ -152,8 +228,8 @@ class Mediated(Protocol):
         if round_ > 1:
             live = state.open[:, k]
             objectors = state.participating[:, k, :] & ~state.accepts[:, k, :]
-            revised = revise_draft(state.draft[:, dims], state.position[:, :, dims], state.salience[:, :, dims],
-                                   state.capability, objectors, state.demand[:, k, :] - state.utility[:, k, :],
-                                   state.broker_step[:, None])
-            state.draft[:, dims] = np.where(live[:, None], revised, state.draft[:, dims])
+            state.draft[:, dims] = revise_draft(state.draft[:, dims], state.position, state.salience,
+                                                state.capability, objectors,
+                                                state.demand[:, k, :] - state.utility[:, k, :],
+                                                state.broker_step, dims, live)
         answer_draft(scenario, track, state, round_, rngs)
