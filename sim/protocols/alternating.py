@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.kernel import decision, draws, utility
+from sim.kernel import city_block_lp, decision, draws, utility
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.collective import answer_draft, demands
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
 
-__all__ = ["Alternating", "best_acceptable_point", "cheapest_coalition"]
+__all__ = ["Alternating", "best_acceptable_point", "cheapest_coalition", "recognised"]
 
 
 def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarray, ideals: np.ndarray,
@@ -21,22 +21,22 @@ def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarr
                           ) -> np.ndarray | None:
     """The point best for the proposer that gives every coalition member at least its demand.
 
-    With city-block utility the problem is a linear programme (``scipy.optimize.linprog``):
+    With city-block utility the problem is a linear programme:
 
     .. math::
-        \\min_{x, e} \\sum_d w_{pd} e_{pd} / W_d \\quad \\text{s.t.} \\quad
-        \\sum_d w_{id} e_{id} / W_d \\le 1 - a_i, \\quad
-        e_{id} \\ge \\pm (x_d - p_{id}), \\quad \\underline{x} \\le x \\le \\bar{x}
+        \\min_{x} \\sum_d w_{pd} |x_d - p_{pd}| / W_d \\quad \\text{s.t.} \\quad
+        \\sum_d w_{id} |x_d - p_{id}| / W_d \\le 1 - a_i, \\quad \\underline{x} \\le x \\le \\bar{x}
 
-    where :math:`1 - a_i` is member i's budget of distance. Returns None when no
-    point satisfies every member.
+    where :math:`1 - a_i` is member i's budget of distance, solved exactly by
+    :mod:`sim.kernel.city_block_lp` (one problem; the protocol solves all its
+    replicates' at once with :func:`sim.kernel.city_block_lp.best_points`). Returns
+    None when no point satisfies every member.
 
-    On a dimension the proposer gives no salience (:math:`w_{pd} = 0`) its utility
-    does not pick a point; among the proposer's best points it then proposes the one
-    nearest its own position on those dimensions (a second programme minimising
-    :math:`\\sum_{d: w_{pd} = 0} e_{pd} / W_d` with the proposer's distance held at its
-    optimum), not whatever vertex the solver returns (a bound of the range). An
-    indifferent proposer facing an indifferent coalition so proposes its own position.
+    Where the proposer's best point is not unique, it takes, among its best points,
+    the one nearest its own position on the dimensions it gives no salience (summed,
+    range-normalised), then the one nearest on the first dimension, then on the
+    second, and so on (the module's tie rule). An indifferent proposer facing an
+    indifferent coalition so proposes its own position.
 
     Parameters
     ----------
@@ -45,68 +45,77 @@ def best_acceptable_point(proposer_ideal: np.ndarray, proposer_weights: np.ndarr
     budgets : array (M,)
         Each member's largest acceptable distance, :math:`1 - a_i`.
     """
-    from scipy.optimize import linprog  # loaded only when a proposal is made
-
-    members, dims = ideals.shape
-    width = upper - lower
-    everyone = np.vstack([proposer_ideal[None, :], ideals])
-    people = members + 1
-    # variables: x (dims), then e[person, d] (people * dims)
-    n_vars = dims + people * dims
-    cost = np.zeros(n_vars)
-    cost[dims:dims + dims] = proposer_weights / width
-    rows, bounds_rhs = [], []
-    for person in range(people):
-        for d in range(dims):
-            e_index = dims + person * dims + d
-            for sign in (1.0, -1.0):  # sign*(x_d - p) - e <= 0
-                row = np.zeros(n_vars)
-                row[d] = sign
-                row[e_index] = -1.0
-                rows.append(row)
-                bounds_rhs.append(sign * everyone[person, d])
-    for m in range(members):
-        row = np.zeros(n_vars)
-        start = dims + (m + 1) * dims
-        row[start:start + dims] = weights[m] / width
-        rows.append(row)
-        bounds_rhs.append(budgets[m])
-    var_bounds = [(lower[d], upper[d]) for d in range(dims)] + [(0, None)] * (people * dims)
-    result = linprog(cost, A_ub=np.array(rows), b_ub=np.array(bounds_rhs), bounds=var_bounds, method="highs")
-    if result.status != 0:
-        return None
-    idle = np.flatnonzero(np.asarray(proposer_weights) <= 0)
-    if len(idle):  # the proposer's utility leaves these dimensions free: stay nearest its own position
-        tie = np.zeros(n_vars)
-        tie[dims + idle] = 1.0 / width[idle]
-        best = np.r_[np.array(rows), cost[None, :]]
-        limit = np.r_[np.array(bounds_rhs), result.fun + 1e-9]
-        second = linprog(tie, A_ub=best, b_ub=limit, bounds=var_bounds, method="highs")
-        if second.status == 0:
-            return second.x[:dims]
-    return result.x[:dims]
+    return city_block_lp.best_point(proposer_ideal, proposer_weights, ideals, weights, budgets, lower, upper)
 
 
-def cheapest_coalition(proposer: int, members: np.ndarray, veto: np.ndarray, capability: np.ndarray,
-                       distance_to_proposer: np.ndarray, kind: str, by: str, threshold: float) -> np.ndarray:
-    """The members the proposer must satisfy: every blocker, then the nearest others until the rule's quota.
+def recognised(uniform: np.ndarray, members: np.ndarray, capability: np.ndarray) -> np.ndarray:
+    """The proposer recognised in each replicate, with probability proportional to capability.
 
-    Returns a boolean mask over actors (the proposer included).
+    Member i is recognised when :math:`U \\in [F_{i-1}, F_i)`, with
+    :math:`F_i = \\sum_{j \\le i,\\, j\\ \\text{member}} c_j / \\sum_{j\\ \\text{member}} c_j` (actors in
+    their order; the last member if rounding leaves :math:`F` short of U).
+
+    Parameters
+    ----------
+    uniform : array (R,)
+        One uniform draw per replicate.
+    members, capability : array (R, A)
+        Who may be recognised (every replicate has one at least), and each actor's capability (> 0).
+
+    Returns
+    -------
+    array (R,) of int: the proposer's actor index.
     """
-    chosen = members & veto if (members & veto).any() or kind != "unanimity" else members.copy()
-    chosen = chosen.copy()
-    chosen[proposer] = True
+    held = np.where(members, capability, 0.0)
+    cumulative = np.cumsum(held / held.sum(axis=1, keepdims=True), axis=1)
+    beyond = members & (cumulative > uniform[:, None])
+    last = members.shape[1] - 1 - np.argmax(members[:, ::-1], axis=1)
+    return np.where(beyond.any(axis=1), np.argmax(beyond, axis=1), last)
+
+
+def cheapest_coalition(proposer: np.ndarray, members: np.ndarray, veto: np.ndarray, capability: np.ndarray,
+                       distance_to_proposer: np.ndarray, kind: str, by: str, threshold: float) -> np.ndarray:
+    """The members each proposer must satisfy: every blocker, then the nearest others until the rule's quota.
+
+    Under unanimity the coalition is every member holding a veto (every member if
+    none does). Otherwise it starts from the proposer and the veto holders and adds
+    the other members nearest the proposer (:math:`\\delta` ascending, ties by actor
+    order) until their share of the members' weight (capability, or one each) reaches
+    the quota (the threshold for a qualified majority, more than half for a simple
+    majority, half otherwise).
+
+    Parameters
+    ----------
+    proposer : array (R,) of int
+    members, capability, distance_to_proposer : array (R, A)
+    veto : array (A,) of bool
+
+    Returns
+    -------
+    array (R, A) of bool over actors (the proposer included).
+    """
+    rows = np.arange(members.shape[0])
+    blockers = members & veto[None, :]
+    start = np.where(blockers.any(axis=1)[:, None] | (kind != "unanimity"), blockers, members)
+    start[rows, proposer] = True
     if kind == "unanimity":
-        return chosen
+        return start
     weight = capability if by == "capability" else np.ones_like(capability)
-    total = weight[members].sum()
+    total = np.where(members, weight, 0.0).sum(axis=1)
     need = threshold if kind == "qualified_majority" else 0.5
-    order = [i for i in np.argsort(distance_to_proposer, kind="stable") if members[i] and not chosen[i]]
-    for i in order:
-        share = weight[chosen].sum() / total
-        if share >= need - 1e-12 and (kind != "simple_majority" or share > 0.5):
-            break
-        chosen[i] = True
+    candidate = members & ~start
+    order = np.argsort(np.where(candidate, distance_to_proposer, np.inf), axis=1, kind="stable")
+    added = np.take_along_axis(np.where(candidate, weight, 0.0), order, axis=1)
+    # share[:, k]: the coalition's share once the k nearest candidates are in
+    share = (np.where(start, weight, 0.0).sum(axis=1)[:, None]
+             + np.concatenate([np.zeros((len(rows), 1)), np.cumsum(added, axis=1)], axis=1)) / total[:, None]
+    enough = share >= need - 1e-12
+    if kind == "simple_majority":
+        enough &= share > 0.5
+    taken = np.where(enough.any(axis=1), np.argmax(enough, axis=1), candidate.sum(axis=1))
+    chosen = start.copy()
+    in_order = np.take_along_axis(candidate, order, axis=1) & (np.arange(members.shape[1])[None, :] < taken[:, None])
+    np.put_along_axis(chosen, order, np.take_along_axis(chosen, order, axis=1) | in_order, axis=1)
     return chosen
 
 
@@ -134,7 +143,7 @@ class Alternating(Protocol):
                 "American Political Science Review 83(4), 1181-1206")
     summary = "random recognition by capability; the proposer offers its best point that can pass"
     stochastic = True
-    batched = False
+    batched = True
     decision_rules = decision.COLLECTIVE_RULES
 
     @classmethod
@@ -185,18 +194,18 @@ class Alternating(Protocol):
         width = scenario.width[dims]
         demand = demands(scenario, track, state, round_)
         recognition = draws.uniforms(rngs, (), live)
-        for r in np.flatnonzero(live):
-            candidates = np.flatnonzero(members[r])
-            odds = state.capability[r, candidates] / state.capability[r, candidates].sum()  # capability > 0
-            proposer = int(candidates[min(np.searchsorted(np.cumsum(odds), recognition[r], side="right"),
-                                          len(candidates) - 1)])
-            gap = utility.distance(position[r, proposer][None, :], position[r][None], weights[r][None], width)[0]
-            coalition = cheapest_coalition(proposer, members[r], scenario.veto, state.capability[r], gap,
+        rows = np.flatnonzero(live)
+        if len(rows):
+            proposer = recognised(recognition[rows], members[rows], state.capability[rows])
+            own, own_weights = position[rows, proposer], weights[rows, proposer]
+            gap = utility.distance(own, position[rows], weights[rows], width)
+            coalition = cheapest_coalition(proposer, members[rows], scenario.veto, state.capability[rows], gap,
                                            track.rule_kind, track.rule_by, track.threshold)
-            others = np.flatnonzero(coalition & (np.arange(len(coalition)) != proposer))
-            point = best_acceptable_point(position[r, proposer], weights[r, proposer], position[r, others],
-                                          weights[r, others], 1.0 - demand[r, others],
-                                          scenario.lower[dims], scenario.upper[dims])
-            state.draft[r, dims] = position[r, proposer] if point is None else point
-            proposed[r, k], fell_back[r, k], chosen[r, k] = proposer, point is None, coalition
+            others = coalition.copy()
+            others[np.arange(len(rows)), proposer] = False
+            point, feasible = city_block_lp.best_points(own, own_weights, position[rows], weights[rows],
+                                                        1.0 - demand[rows], others, scenario.lower[dims],
+                                                        scenario.upper[dims])
+            state.draft[np.ix_(rows, dims)] = np.where(feasible[:, None], point, own)
+            proposed[rows, k], fell_back[rows, k], chosen[rows, k] = proposer, ~feasible, coalition
         answer_draft(scenario, track, state, round_, rngs)

@@ -43,9 +43,10 @@ def test_the_best_acceptable_point_is_a_linear_programme():
 def test_cheapest_coalition_takes_blockers_then_the_nearest():
     members = np.ones(5, bool)
     veto = np.array([False, False, True, False, False])
-    chosen = cheapest_coalition(0, members, veto, np.ones(5), np.array([0.0, 0.4, 0.9, 0.1, 0.2]),
+    chosen = cheapest_coalition(np.array([0]), members[None], veto, np.ones((1, 5)),
+                                np.array([[0.0, 0.4, 0.9, 0.1, 0.2]]),
                                 "qualified_majority", "count", 0.6)
-    assert chosen.tolist() == [True, False, True, True, False]
+    assert chosen.tolist() == [[True, False, True, True, False]]
 
 
 def test_under_majority_rule_the_median_proposer_passes_its_ideal_once_a_neighbour_concedes():
