@@ -1,9 +1,13 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.protocols.alternating import best_acceptable_point, cheapest_coalition
-from sim.runner import run
-from tests.conftest import actor, build, scenario_data
+import sim
+from sim.protocols.alternating import best_acceptable_point, cheapest_coalition, recognised
+from sim.runner import monte_carlo, run
+from sim.scenario.variants import with_protocol
+from tests.conftest import SCENARIOS, actor, build, scenario_data
 from tests.protocols.contract import ProtocolContract
 
 
@@ -60,3 +64,81 @@ def test_under_majority_rule_the_median_proposer_passes_its_ideal_once_a_neighbo
     track = run(build(data)).outcome().track("talks")
     assert track.agreed and track.round == 2 and track.statement["d"] == pytest.approx(50.0)
     assert track.accepted == ["centre", "left"]
+
+
+def test_recognition_follows_cumulative_capability_over_the_members():
+    members = np.array([[True, True, False], [True, False, True], [True, False, True], [False, True, False]])
+    capability = np.array([[1.0, 3.0, 9.0], [1.0, 5.0, 1.0], [1.0, 5.0, 1.0], [2.0, 2.0, 2.0]])
+    # F = (0.25, 1) over actors 0, 1; (0.5, -, 1) over actors 0, 2; the lone member 1 always
+    uniform = np.array([0.25, 0.49, 0.5, 0.99])
+    assert recognised(uniform, members, capability).tolist() == [1, 0, 2, 1]
+
+
+def loop_recognition(uniform, members, capability):
+    """The per-replicate recognition the protocol used before it was batched (recorded implementation)."""
+    chosen = []
+    for r in range(len(uniform)):
+        candidates = np.flatnonzero(members[r])
+        odds = capability[r, candidates] / capability[r, candidates].sum()
+        chosen.append(int(candidates[min(np.searchsorted(np.cumsum(odds), uniform[r], side="right"),
+                                         len(candidates) - 1)]))
+    return chosen
+
+
+def loop_coalition(proposer, members, veto, capability, distance, kind, by, threshold):
+    """The per-replicate coalition the protocol used before it was batched (recorded implementation)."""
+    chosen = members & veto if (members & veto).any() or kind != "unanimity" else members.copy()
+    chosen = chosen.copy()
+    chosen[proposer] = True
+    if kind == "unanimity":
+        return chosen
+    weight = capability if by == "capability" else np.ones_like(capability)
+    total = weight[members].sum()
+    need = threshold if kind == "qualified_majority" else 0.5
+    for i in [i for i in np.argsort(distance, kind="stable") if members[i] and not chosen[i]]:
+        share = weight[chosen].sum() / total
+        if share >= need - 1e-12 and (kind != "simple_majority" or share > 0.5):
+            break
+        chosen[i] = True
+    return chosen
+
+
+@st.composite
+def memberships(draw):
+    replicates, actors = draw(st.integers(1, 5)), draw(st.integers(1, 7))
+    members = np.array(draw(st.lists(st.lists(st.booleans(), min_size=actors, max_size=actors),
+                                     min_size=replicates, max_size=replicates)))
+    members[np.arange(replicates), draw(st.integers(0, actors - 1))] = True
+    capability = np.array(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 30.0]), min_size=replicates * actors,
+                                        max_size=replicates * actors))).reshape(replicates, actors)
+    distance = np.array(draw(st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7]), min_size=replicates * actors,
+                                      max_size=replicates * actors))).reshape(replicates, actors)
+    veto = np.array(draw(st.lists(st.booleans(), min_size=actors, max_size=actors)))
+    uniform = np.array(draw(st.lists(st.floats(0.0, 0.999999), min_size=replicates, max_size=replicates)))
+    return members, capability, distance, veto, uniform
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(memberships(), st.sampled_from(["unanimity", "simple_majority", "qualified_majority", "majority"]),
+       st.sampled_from(["count", "capability"]), st.sampled_from([0.5, 2 / 3, 0.75]))
+def test_batched_recognition_and_coalitions_are_the_per_replicate_ones(case, kind, by, threshold):
+    members, capability, distance, veto, uniform = case
+    proposer = recognised(uniform, members, capability)
+    assert proposer.tolist() == loop_recognition(uniform, members, capability)
+    chosen = cheapest_coalition(proposer, members, veto, capability, distance, kind, by, threshold)
+    for r in range(len(members)):
+        assert chosen[r].tolist() == loop_coalition(proposer[r], members[r], veto, capability[r], distance[r],
+                                                    kind, by, threshold).tolist()
+
+
+def test_on_vilnius_the_ensemble_equals_the_mesa_runs_one_by_one():
+    # Vilnius declares uncertainty, so its replicates differ; its consensus track under alternating offers
+    scenario = with_protocol(sim.load_scenario(SCENARIOS / "vilnius_2023.toml"), "alternating")[0]
+    batched = monte_carlo(scenario, 12, seed=4).records()
+    alone = monte_carlo(scenario, 12, seed=4, engine="mesa").records()
+    assert len({r["statement.membership_timing"] for r in batched}) > 1
+    assert len(batched) == len(alone) == 12
+    for one, other in zip(batched, alone):
+        assert one.keys() == other.keys()
+        for column, value in one.items():  # exactly equal (NaN where both are undefined)
+            assert value == other[column] or (value != value and other[column] != other[column]), column
