@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.ktab import smp_math as m
+from sim.ktab.batch import assess_states, play_turns
+from sim.ktab.challenges import MIN_EXPECTED_GAIN
 
-__all__ = ["Challenge", "SMPTurn", "assess_state", "smp_run", "smp_turn", "state_distance"]
-
-MIN_EXPECTED_GAIN = 1e-5
-"""A challenge is worth making only when its expected gain exceeds this."""
-
+__all__ = ["MIN_EXPECTED_GAIN", "Challenge", "SMPTurn", "assess_state", "smp_run", "smp_turn", "state_distance", "state_distances"]
 
 @dataclass(frozen=True)
 class Challenge:
@@ -76,24 +74,17 @@ class SMPTurn:
 
 
 def assess_state(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
-                 params: m.SMPParameters = m.DEFAULTS) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
-    """Risk-neutral utilities, inferred risks, each actor's risk-aware utility matrix, win probabilities.
+                 params: m.SMPParameters = m.DEFAULTS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Risk-neutral utilities (A, A), inferred risks (A,), own utilities (A, A) and win probabilities (A,) of one state.
 
-    The win probabilities come from a Conditional PCE over the distinct positions,
-    each actor voting with its own risk-aware utilities; every actor gets the
-    probability of the position it holds.
+    ``own[a, n]`` is actor a's risk-aware utility of n's position, :math:`U^a_{an}`.
+
+    The win probabilities come from a PCE over the distinct positions, each actor voting
+    with its own risk-aware utilities; every actor gets the probability of the position it
+    holds (:func:`sim.ktab.assessment.assess`).
     """
-    distance = m.salience_distance(position, position, salience)
-    neutral = m.risk_utility(distance, 0.0)
-    probability, _, _ = m.scalar_pce(capability, neutral, params)
-    risk = m.risk_from_probabilities(probability, params.BigRRange)
-    believed = m.estimated_risk(risk, params.BigRAdjust)
-    estimates = [m.risk_utility(distance, believed[h][:, None]) for h in range(len(position))]
-    own = np.array([estimates[a][a] for a in range(len(position))])
-    unique, group = m.unique_positions(position)
-    # KTAB's distribution over positions always votes proportionally (SMPState::pDist)
-    win, _, _ = m.scalar_pce(capability, own[:, unique], replace(params, VotingRule="Prop"))
-    return neutral, risk, estimates, win[group]
+    neutral, risk, own, win = assess_states(position[None], salience[None], capability[None], params)
+    return neutral[0], risk[0], own[0], win[0]
 
 
 def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, turn: int = 0,
@@ -102,11 +93,11 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
     """Play one turn from ``position``: challenges, bargains, and each actor's choice.
 
     Every actor i finds the target j maximising its own estimate of its gain from
-    challenging j (:func:`~sim.ktab.smp_math.challenge`); if positive, i proposes the
+    challenging j (:func:`~sim.ktab.challenges.contest`); if positive, i proposes the
     S2P2 bargain interpolated with its estimated probability of prevailing, offered to
     both i and j. Each actor then holds a probabilistic Condorcet election among the
     bargains involving it (and keeping its position), voters valuing each bargain's
-    resulting state (:func:`~sim.ktab.smp_math.bargain_utilities`), and adopts the most
+    resulting state (:func:`~sim.ktab.bargaining.bargain_elections`), and adopts the most
     probable one (Deterministic transitions) or one drawn by those probabilities from
     ``rng`` (Stochastic).
 
@@ -116,71 +107,38 @@ def smp_turn(position: np.ndarray, salience: np.ndarray, capability: np.ndarray,
     compromise weighs both sides by the initiator's capability (times each side's
     summed salience); both reproduce KTAB's logged bargains.
 
+    This is :func:`sim.ktab.batch.play_turns` for one replicate, as a record.
+
     Returns
     -------
     (the turn's record, the next positions)
     """
-    count = len(position)
-    salience_total = salience.sum(axis=1)
-    neutral, risk, estimates, win = assess_state(position, salience, capability, params)
-    bargains: list[list[tuple[int, int, np.ndarray, np.ndarray]]] = [
-        [(a, a, position[a], position[a])] for a in range(count)]
+    played = play_turns(position[None], salience[None], capability[None], params, None if rng is None else [rng])
     challenges = []
-    for i in range(count):
-        best, best_gain, best_probability = -1, -1.0, 0.0
-        for j in range(count):
-            if j == i:
-                continue
-            probability, gain = m.challenge(estimates[i], capability, salience_total, i, i, j, params)
-            if MIN_EXPECTED_GAIN < gain and best_gain < gain:
-                best, best_gain, best_probability = j, gain, probability
-        if best < 0:
-            continue
-        j = best
-        b_i, b_j = m.interpolate_bargain(position[i], salience[i], best_probability,
-                                         position[j], salience[j], 1 - best_probability, params.InterVecBrgn)
-        seen_by_j = m.challenge(estimates[j], capability, salience_total, i, i, j, params)[1]
-        view = m.interpolate_bargain(position[i], salience[i], seen_by_j, position[j], salience[j],
-                                     1 - seen_by_j, params.InterVecBrgn)
-        w_i = capability[i] * salience_total[i]
-        w_j = capability[i] * salience_total[j]  # KTAB weighs j's side by the initiator's capability
-        if w_i + w_j <= 0:  # only with a capability of 0 (a scenario requires > 0): the two views alike
-            w_i = w_j = 1.0
-        compromise = ((w_i * b_i + w_j * view[0]) / (w_i + w_j), (w_i * b_j + w_j * view[1]) / (w_i + w_j))
-        challenges.append(Challenge(i, j, best_probability, best_gain, b_i, b_j, view, compromise))
-        if params.BargnModel == "InitOnlyInterp":
-            offers = [(i, j, b_i, b_j)]
-        elif params.BargnModel == "InitRcvrInterp":
-            offers = [(i, j, b_i, b_j), (i, j, view[0], view[1])]
-        else:
-            offers = [(i, j, compromise[0], compromise[1])]
-        bargains[i].extend(offers)
-        bargains[j].extend(offers)
-    own = np.array([estimates[a][a] for a in range(count)])
-    new_position = position.copy()
-    chosen, chosen_probability, adopted = [], [], []
-    for k in range(count):
-        values = m.bargain_utilities(own, position, salience, risk, bargains[k])
-        probability, _, _ = m.scalar_pce(capability, values, params)
-        if params.StateTransitions == "Stochastic":
-            if rng is None:
-                raise ValueError("Stochastic state transitions need a random generator")
-            pick = int(rng.choice(len(probability), p=probability / probability.sum()))
-        else:
-            pick = int(np.argmax(probability))
-        chosen.append(pick)
-        chosen_probability.append(float(probability[pick] / probability.sum()))
-        i, j, b_i, b_j = bargains[k][pick]
-        adopted.append((i, j))
-        if i != j:
-            new_position[k] = b_i if k == i else b_j
-    record = SMPTurn(turn, position, neutral, risk, win, challenges, chosen, chosen_probability, adopted)
-    return record, new_position
+    for i in np.flatnonzero(played.target[0] >= 0):
+        bargains = played.bargains[0, i]
+        challenges.append(Challenge(int(i), int(played.target[0, i]), float(played.probability[0, i]),
+                                    float(played.gain[0, i]), bargains[0], bargains[1], (bargains[2], bargains[3]),
+                                    (bargains[4], bargains[5])))
+    record = SMPTurn(turn, position, played.neutral[0], played.risk[0], played.win[0], challenges,
+                     played.chosen[0].tolist(), played.chosen_probability[0].tolist(),
+                     [tuple(pair) for pair in played.adopted[0].tolist()])
+    return record, played.next_position[0]
 
 
 def state_distance(before: np.ndarray, after: np.ndarray) -> float:
     """KTAB's change between two states: the sum over actors of the Euclidean move."""
-    return float(np.linalg.norm(after - before, axis=1).sum())
+    return float(state_distances(before[None], after[None])[0])
+
+
+def state_distances(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    r"""KTAB's change between two states, for R replicates ``(R, A, D)``: :math:`\sum_a \lVert x'_a - x_a \rVert`.
+
+    Computed as ``np.linalg.norm(after - before, axis=-1).sum(axis=-1)``, so a replicate's
+    value does not depend on the others in the batch.
+    """
+    move = after - before
+    return np.sqrt(np.add.reduce(move * move, axis=-1)).sum(axis=-1)
 
 
 def smp_run(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.ktab.smp import assess_state, smp_turn, state_distance
+from sim.ktab.batch import assess_states, play_turns
+from sim.ktab.smp import state_distances
 from sim.ktab.smp_math import SMPParameters
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
@@ -25,8 +26,8 @@ __all__ = ["SpatialModelOfPolitics"]
 class SpatialModelOfPolitics(Protocol):
     """KTAB's SMP: challenges, interpolated bargains and probabilistic Condorcet elections.
 
-    Each round is one KTAB turn (:func:`sim.ktab.smp.smp_turn`) among the track's
-    participants, on positions rescaled to [0, 1] by each dimension's range and
+    Each round is one KTAB turn (:func:`sim.ktab.batch.play_turns`, every open replicate
+    at once) among the track's participants, on positions rescaled to [0, 1] by each dimension's range and
     saliences scaled to sum to at most 1 per actor. With KTAB's defaults (Linear
     victory model, Prop voting, Conditional PCE, Deterministic transitions, Mid risk
     range, OneThird risk adjustment, SemiCommit third parties, S2P2 bargains,
@@ -67,7 +68,7 @@ class SpatialModelOfPolitics(Protocol):
     summary = ("KTAB's spatial model: challenges, interpolated bargains, probabilistic Condorcet elections "
                "(random only with StateTransitions = 'Stochastic')")
     stochastic = False
-    batched = False
+    batched = True
     decision_rules = ("forecast",)
     options = {"min_delta_ratio": (0.02, "stop when a turn moves less than this share of the first turn's move")} | {
         name: (getattr(SMPParameters(), name), "KTAB's " + name + ": " + " | ".join(choices))
@@ -144,33 +145,37 @@ class SpatialModelOfPolitics(Protocol):
         adopted = extra(state, "smp.adopted", shape + (state.position.shape[2],))
         ratio = float(cls.option(track, "min_delta_ratio"))
         params = SMPParameters(**{name: str(cls.option(track, name)) for name in SMPParameters.CHOICES})
-        for r in np.flatnonzero(state.open[:, k]):
-            members = np.flatnonzero(state.participating[r, k])
-            position = to_unit(scenario, track, state.position[r][np.ix_(members, dims)])
-            salience = unit_salience(state.salience[r][np.ix_(members, dims)])
-            capability = state.capability[r, members]
-            record, new = smp_turn(position, salience, capability, round_ - 1, params, rngs[r])
-            risk[r, k, members] = record.risk
-            win[r, k, members] = record.win_probability
-            for name in ("challenge", "challenge_probability", "challenge_gain"):
-                challenge[name][r, k, members] = np.nan
-            for made in record.challenges:
-                at = members[made.initiator]
-                challenge["challenge"][r, k, at] = members[made.target]
-                challenge["challenge_probability"][r, k, at] = made.probability
-                challenge["challenge_gain"][r, k, at] = made.gain
-            pairs = np.array(record.adopted, dtype=int).reshape(-1, 2)
-            challenge["bargain_initiator"][r, k, members] = members[pairs[:, 0]]
-            challenge["bargain_target"][r, k, members] = members[pairs[:, 1]]
-            challenge["bargain_probability"][r, k, members] = record.chosen_probability
-            state.position[r][np.ix_(members, dims)] = from_unit(scenario, track, new)
-            adopted[r, k][np.ix_(members, dims)] = state.position[r][np.ix_(members, dims)]
-            moved = state_distance(position, new)
+        replicates = np.flatnonzero(state.open[:, k])
+        if not len(replicates):
+            return
+        # replicates whose participants are the same play as one batch (usually all of them)
+        patterns, which = np.unique(state.participating[replicates, k], axis=0, return_inverse=True)
+        for pattern, batch in zip(patterns, (replicates[which.ravel() == g] for g in range(len(patterns)))):
+            members = np.flatnonzero(pattern)
+            at = np.ix_(batch, members, dims)
+            position = to_unit(scenario, track, state.position[at])
+            salience = unit_salience(state.salience[at])
+            capability = state.capability[np.ix_(batch, members)]
+            played = play_turns(position, salience, capability, params, [rngs[r] for r in batch])
+            rows, cols = batch[:, None], members[None, :]
+            risk[rows, k, cols] = played.risk
+            win[rows, k, cols] = played.win
+            made = played.target >= 0
+            challenge["challenge"][rows, k, cols] = np.where(made, members[played.target], np.nan)
+            challenge["challenge_probability"][rows, k, cols] = played.probability
+            challenge["challenge_gain"][rows, k, cols] = played.gain
+            challenge["bargain_initiator"][rows, k, cols] = members[played.adopted[..., 0]]
+            challenge["bargain_target"][rows, k, cols] = members[played.adopted[..., 1]]
+            challenge["bargain_probability"][rows, k, cols] = played.chosen_probability
+            new = played.next_position
+            state.position[at] = from_unit(scenario, track, new)
+            adopted[batch[:, None, None], k, members[None, :, None], np.asarray(dims)[None, None, :]] = state.position[at]
+            moved = state_distances(position, new)
             if round_ == 1:
-                first_move[r, k] = moved + 1e-4
-            final = assess_state(new, salience, capability, params)[3]
-            state.draft[r, dims] = from_unit(scenario, track, new[int(np.argmax(final))])
-            state.accepts[r, k, members] = True
-            settled = round_ >= 2 and moved / first_move[r, k] < ratio
-            close_forecast(state, track, r, round_, settled)
-
+                first_move[batch, k] = moved + 1e-4
+            final = assess_states(new, salience, capability, params)[3]
+            favourite = new[np.arange(len(batch)), np.argmax(final, axis=1)]
+            state.draft[np.ix_(batch, dims)] = from_unit(scenario, track, favourite)
+            state.accepts[rows, k, cols] = True
+            settled = round_ >= 2 and moved / first_move[batch, k] < ratio
+            close_forecast(state, track, batch, round_, settled)
