@@ -4,21 +4,28 @@ With Δ the width of the scale and :math:`g_{ka} = (|x_k - x_a|/Δ)^{r_k}`, vote
 vote for i over j is :math:`v_k(i, j) = w_k (g_{kj} - g_{ki})`, :math:`w_k = c_k s_k`.
 Summing its positive part over voters directly costs A^3 per replicate. It need not:
 since :math:`r_k > 0`, :math:`v_k(i, j) > 0` exactly when voter k is strictly nearer
-x_i than x_j, i.e. on i's side of the midpoint :math:`m_{ij} = (x_i + x_j)/2`.
-With the voters sorted by position that side is a contiguous run, the first
-:math:`n_{ij} = \\#\\{k: x_k < m_{ij}\\}` voters when :math:`x_i < x_j` and the others when
-:math:`x_i > x_j`, so
+x_i than x_j, i.e. on i's side of the midpoint :math:`(x_i + x_j)/2`. Sort the
+voters by position, :math:`x_{(0)} \\le … \\le x_{(A-1)}`; i's side is then a
+contiguous run: the first :math:`n_{ij} = \\#\\{k: x_k < (x_i + x_j)/2\\}` voters when
+:math:`x_i < x_j`, the others when :math:`x_i > x_j`. With the running sums
+:math:`B_{n, a} = Σ_{m < n} w_{(m)} g_{(m) a}` (and :math:`B_{A, a}` the column total),
 
 .. math::
-    Σ_k \\max(0, v_k(i, j)) = B_{n_{ij}, j} - B_{n_{ij}, i} \\;(x_i < x_j), \\qquad
-    = T_{n_{ij}, j} - T_{n_{ij}, i} \\;(x_i > x_j), \\qquad 0 \\;(x_i = x_j),
+    Σ_k \\max(0, v_k(i, j)) =
+    \\begin{cases}
+      B_{n_{ij}, j} - B_{n_{ij}, i} & x_i < x_j, \\\\
+      (B_{A, j} - B_{A, i}) - (B_{n_{ij}, j} - B_{n_{ij}, i}) & x_i > x_j, \\\\
+      0 & x_i = x_j,
+    \\end{cases}
 
-with :math:`B_{n, a} = Σ_{m < n} w_{(m)} g_{(m) a}` and :math:`T_{n, a} = Σ_{m \\ge n} w_{(m)} g_{(m) a}`
-prefix and suffix sums over the sorted voters (m-th nearest the low end of the scale):
-A^2 sums and A^2 binary searches. A voter exactly at the midpoint is equally near
-both, so its vote is 0 and the side it is counted on does not matter. The sums
-run along the same axis, voter after voter, whatever the number of replicates,
-so a replicate's P is the same alone or in a batch.
+A^2 running sums and A^2 counts instead of A^3 votes. A voter exactly at the
+midpoint is equally near both, so its vote is 0 and the side it is counted on does
+not matter. Rounding may leave a sum a few ulps below 0; it is taken as 0.
+
+Everything is computed with actors in sorted order (:class:`SortedVoters`) and P
+put back in actor order at the end. Each replicate's numbers come from its own
+row only, summed along the same axes whatever the number of replicates, so a
+replicate's P is the same alone or in a batch.
 """
 
 from __future__ import annotations
@@ -37,29 +44,49 @@ def distance(position: np.ndarray, width: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SortedVoters:
-    """Each replicate's voters sorted by position, and where each dyad's midpoint splits them.
+    """Each replicate's actors sorted by position, and where each dyad's midpoint splits them.
 
-    ``order[r, m]`` is the voter m-th from the low end (ties in index order) and
-    ``rank`` its inverse; ``position[r, m]`` is that voter's position. For a dyad
-    (p, q) of sorted voters, :math:`n_{pq}` = #{voters strictly below (x_(p) + x_(q))/2};
-    ``gather[r, p, q]`` indexes entry :math:`(n_{pq}, q)` of a flattened ``(R, A + 1, A)``
-    array of running sums, and ``unsort[r, i, j]`` entry (rank_i, rank_j) of a flattened
-    ``(R, A, A)`` array in sorted order.
+    ``order[r, m]`` is the actor m-th from the low end (ties in index order),
+    ``rank`` its inverse and ``distance[r, m, q]`` = |x_(m) - x_(q)|/Δ. For a dyad
+    (p, q) of sorted actors, :math:`n_{pq}` is the number of actors strictly below
+    (x_(p) + x_(q))/2; ``gather[r, p, q]`` indexes entry :math:`(n_{pq}, q)` of a
+    flattened ``(R, A + 1, A)`` array of running sums, and ``unsort[r, i, j]`` entry
+    (rank_i, rank_j) of a flattened ``(R, A, A)`` array in sorted order.
     """
 
     order: np.ndarray
     rank: np.ndarray
-    position: np.ndarray
+    distance: np.ndarray
     gather: np.ndarray
     unsort: np.ndarray
 
 
-def sorted_voters(position: np.ndarray) -> SortedVoters:
-    """Sort each replicate's voters by position and count, for every dyad, the voters below its midpoint.
+def count_below(ranked: np.ndarray, midpoint: np.ndarray) -> np.ndarray:
+    """n[r, p, q] = #{m: ranked[r, m] < midpoint[r, p, q]}, each row of ``ranked`` sorted.
+
+    An exact count, so it does not matter how it is looped: a binary search per
+    replicate when replicates are few, one comparison per voter when actors are.
+    """
+    replicates, actors = ranked.shape
+    if replicates <= actors:
+        below = np.empty(midpoint.shape, dtype=np.intp)
+        for r in range(replicates):
+            below[r] = np.searchsorted(ranked[r], midpoint[r], side="left")
+        return below
+    below = np.zeros(midpoint.shape, dtype=np.intp)
+    for m in range(actors):
+        below += ranked[:, m, None, None] < midpoint
+    return below
+
+
+def sorted_voters(position: np.ndarray, width: np.ndarray) -> SortedVoters:
+    """Sort each replicate's actors by position and count, for every dyad, the actors below its midpoint.
 
     Parameters
     ----------
     position : array (R, A)
+    width : array (R,)
+        Δ, the width of the scale.
     """
     replicates, actors = position.shape
     rows = np.arange(replicates)[:, None]
@@ -67,15 +94,11 @@ def sorted_voters(position: np.ndarray) -> SortedVoters:
     ranked = position[rows, order]
     rank = np.empty_like(order)
     rank[rows, order] = np.arange(actors)
-    # midpoint[r, p, q] rises with q, so each row's binary searches run forward.
-    midpoint = (ranked[:, :, None] + ranked[:, None, :]) * 0.5
-    split = np.empty((replicates, actors, actors), dtype=np.intp)
-    for r in range(replicates):
-        split[r] = np.searchsorted(ranked[r], midpoint[r], side="left")
+    split = count_below(ranked, (ranked[:, :, None] + ranked[:, None, :]) * 0.5)
     planes = np.arange(replicates)[:, None, None]
     gather = (planes * (actors + 1) + split) * actors + np.arange(actors)
     unsort = (planes * actors + rank[:, :, None]) * actors + rank[:, None, :]
-    return SortedVoters(order, rank, ranked, gather, unsort)
+    return SortedVoters(order, rank, distance(ranked, width), gather, unsort)
 
 
 def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray | None, width: np.ndarray,
@@ -87,8 +110,10 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
         v_k(i, j) = w_k \left[(|x_k - x_j|/Δ)^{r_k} - (|x_k - x_i|/Δ)^{r_k}\right],
 
     with :math:`N_{ij} = Σ_k |v_k(i, j)|` (``"pair"``) or :math:`Σ_k Σ_{a,b} |v_k(a, b)|`
-    (``"all_pairs"``); P = 0 where N = 0. The numerator is summed over sorted voters
-    (module docstring), never forming the A^3 votes.
+    (``"all_pairs"``); P = 0 where N = 0. As :math:`|v| = \max(0, v) + \max(0, -v)` and
+    :math:`-v_k(a, b) = v_k(b, a)`, :math:`Σ_k |v_k(i, j)|` is the favour of i over j plus
+    that of j over i, and the all-pairs total twice every dyad's favour. The favours
+    are summed over sorted voters (module docstring), never forming the A^3 votes.
 
     Parameters
     ----------
@@ -102,35 +127,23 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
     voters : SortedVoters, optional
         :func:`sorted_voters` of ``position``, when already computed.
     """
-    voters = sorted_voters(position) if voters is None else voters
+    voters = sorted_voters(position, width) if voters is None else voters
     replicates, actors = position.shape
     rows = np.arange(replicates)[:, None]
-    # Everything in sorted order, voters (m) and candidates (p, q) alike: g[r, m, q] = (|x_(m) - x_(q)|/Δ)^r_(m).
-    ranked = voters.position
-    g = np.abs(ranked[:, :, None] - ranked[:, None, :]) / width[:, None, None]
-    if risk is not None:
-        g **= risk[rows, voters.order][:, :, None]
-    weighted = weight[rows, voters.order][:, :, None] * g
-    nearer_low = np.triu(np.ones((actors, actors), dtype=bool), 1)  # p < q: p's side is below the midpoint
-    favour = np.empty((replicates, actors, actors))
-    sums = np.zeros((replicates, actors + 1, actors))
-    for tail in (False, True):
-        if tail:  # sums[:, n] = Σ_{m >= n}
-            sums[:, actors] = 0.0
-            sums[:, :actors] = np.cumsum(weighted[:, ::-1], axis=1)[:, ::-1]
-        else:  # sums[:, n] = Σ_{m < n}
-            np.cumsum(weighted, axis=1, out=sums[:, 1:])
-        at_split = np.take(sums, voters.gather)  # [r, p, q] = sums[r, n_pq, q]
-        side = at_split - np.swapaxes(at_split, 1, 2)
-        np.copyto(favour, side, where=nearer_low != tail)
-    np.maximum(favour, 0.0, out=favour)  # >= 0 exactly; rounding may leave a few ulps below
+    # In sorted order, voters (m) and candidates (p, q) alike: weighted[r, m, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
+    weighted = voters.distance if risk is None else voters.distance ** risk[rows, voters.order][:, :, None]
+    weighted = weight[rows, voters.order][:, :, None] * weighted
+    running = np.zeros((replicates, actors + 1, actors))
+    np.cumsum(weighted, axis=1, out=running[:, 1:])
+    at_split = np.take(running, voters.gather)  # [r, p, q] = B[r, n_pq, q]
+    below = at_split - np.swapaxes(at_split, 1, 2)  # the voters below the midpoint: p's favour if p < q
+    column = running[:, actors]
+    above = (column[:, None, :] - column[:, :, None]) - below  # those above it: p's favour if p > q
+    favour = np.where(np.triu(np.ones((actors, actors), dtype=bool), 1), below, above)
+    np.maximum(favour, 0.0, out=favour)
     if normalisation == "pair":
         total = favour + np.swapaxes(favour, 1, 2)
     else:
-        # Σ_{a,b} |g_ka - g_kb| from each voter's sorted values: Σ_m (2m - A + 1) g_(m), twice.
-        ordered = np.sort(g, axis=-1)
-        coefficient = 2.0 * np.arange(actors) - actors + 1.0
-        per_voter = (ordered * coefficient).sum(axis=-1)[rows, voters.rank]  # back in actor order
-        total = (2.0 * weight * per_voter).sum(axis=-1)[:, None, None]
+        total = 2.0 * favour.reshape(replicates, -1).sum(axis=1)[:, None, None]
     probability = np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
     return np.take(probability, voters.unsort)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.bdm.forecast import forecast_weights, weighted_mean, weighted_median
-from sim.bdm.probability import distance, sorted_voters, win_probability
+from sim.bdm.probability import sorted_voters, win_probability
 from sim.bdm.readings import SCHOLZ_CODE, BDMReading
 from sim.bdm.utility import contest_utilities, expected_utility, risk_exponents
 
@@ -65,35 +65,49 @@ def _offers(position: np.ndarray, own: np.ndarray, other: np.ndarray, reading: B
 
     ``own[r, t, p]`` is E_tp and ``other[r, t, p]`` is E_pt, both as target t
     judges them. Returns (new positions, the proposer taken or -1, the kind taken).
+    The kinds exclude one another; a compromise's arithmetic is done on compromises only.
     """
+    replicates, actors = position.shape
     other = np.ascontiguousarray(other)
     x_t, x_p = position[:, :, None], position[:, None, :]
     contested = other > 0
     contested &= x_t != x_p
-    losing = contested & (own < 0)
-    confrontation = contested & (own > 0) & (own < other)
-    compromise = losing & (other > -own)
-    kind = confrontation.astype(np.int8)  # the kinds exclude one another
-    kind[compromise] = COMPROMISE
+    losing = own < 0
+    losing &= contested
+    confrontation = own > 0
+    confrontation &= contested
+    confrontation &= own < other
+    gap = np.negative(own)  # |E_tp| where E_tp < 0
+    compromise = other > gap
+    compromise &= losing
+    kind = confrontation.view(np.int8).copy()
+    np.copyto(kind, np.int8(COMPROMISE), where=compromise)
     if reading.capitulation:
-        kind[losing & (other < -own)] = CAPITULATION
-    share = np.divide(-own, other, out=np.zeros_like(own), where=compromise)
-    target = np.where(compromise, x_t + (x_p - x_t) * share, x_p)
+        capitulation = other < gap
+        capitulation &= losing
+        np.copyto(kind, np.int8(CAPITULATION), where=capitulation)
+    # Where a compromise is offered, t moves |E_tp|/E_pt of the way to x_p; otherwise all the way.
+    at = np.flatnonzero(compromise)
+    t_at = position.ravel()[at // actors]  # at = (r A + t) A + p
+    p_at = position.ravel()[at // (actors * actors) * actors + at % actors]
+    gap_at, other_at = gap.ravel()[at], other.ravel()[at]
+    target = np.broadcast_to(x_p, own.shape).copy()
+    target.ravel()[at] = t_at + (p_at - t_at) * (gap_at / other_at)
     move = np.abs(target - x_t)
-    offered = kind != NO_OFFER
     if reading.offer == "smallest_move":
-        key = np.where(offered, move, np.inf)
+        key = np.where(kind != NO_OFFER, move, np.inf)
     else:
-        # Lexicographic: kind first (confrontation < compromise < capitulation), then within kind.
-        point = np.divide(-own * x_t + other * x_p, other - own, out=np.zeros_like(own), where=compromise)
-        within = np.where(compromise, point, move)
-        best_kind = np.where(offered, kind, 99).min(axis=2, keepdims=True)
+        # Lexicographic: kind first (confrontation < compromise < capitulation), then within kind;
+        # among compromises, the lowest compromise point (|E_tp| x_t + E_pt x_p)/(|E_tp| + E_pt).
+        within = move
+        within.ravel()[at] = (gap_at * t_at + other_at * p_at) / (other_at + gap_at)
+        best_kind = np.where(kind != NO_OFFER, kind, 99).min(axis=2, keepdims=True)
         key = np.where(kind == best_kind, within, np.inf)
-    chosen = np.argmin(key, axis=2)[:, :, None]
-    has = np.isfinite(np.take_along_axis(key, chosen, axis=2)[:, :, 0])
-    chosen = chosen[:, :, 0]
-    new = np.where(has, np.take_along_axis(target, chosen[:, :, None], axis=2)[:, :, 0], position)
-    taken_kind = np.where(has, np.take_along_axis(kind, chosen[:, :, None], axis=2)[:, :, 0], NO_OFFER)
+    chosen = np.argmin(key, axis=2)
+    flat = (np.arange(replicates)[:, None] * actors + np.arange(actors)) * actors + chosen
+    has = np.isfinite(key.ravel()[flat])
+    new = np.where(has, target.ravel()[flat], position)
+    taken_kind = np.where(has, kind.ravel()[flat], NO_OFFER)
     return new, np.where(has, chosen, -1), taken_kind.astype(np.int8)
 
 
@@ -114,8 +128,8 @@ def bdm_round(position: np.ndarray, capability: np.ndarray, salience: np.ndarray
     width = np.broadcast_to(np.asarray(width, dtype=float), position.shape[:1])
     weight = capability * salience
     central = forecast_weights(capability, salience)
-    delta = distance(position, width)
-    voters = sorted_voters(position)
+    voters = sorted_voters(position, width)
+    delta = np.take(voters.distance, voters.unsort)  # δ[r, i, j], the same bits as distance(position, width)
     p_neutral = win_probability(position, weight, None, width, reading.probability, voters=voters)
     eu_neutral = expected_utility(position, salience, central, p_neutral, 1.0, width, reading, delta=delta)
     risk = risk_exponents(eu_neutral)

@@ -19,9 +19,14 @@ def contest_utilities(delta: np.ndarray, exponent: np.ndarray | float) -> tuple[
     with ρ = ``exponent`` (broadcast against δ). δ is symmetric, so the tables for
     ρ = ``risk[:, None, :]`` are those for ``risk[:, :, None]`` transposed, bit for bit.
     """
-    success = 2.0 - 4.0 * (0.5 - 0.5 * delta) ** exponent
-    failure = 2.0 - 4.0 * (0.5 + 0.5 * delta) ** exponent
-    return success, failure
+    half = 0.5 * delta
+    tables = []
+    for base in (np.subtract(0.5, half), np.add(0.5, half, out=half)):
+        if not (isinstance(exponent, float) and exponent == 1.0):  # x ** 1.0 is x
+            base **= exponent
+        base *= 4.0
+        tables.append(np.subtract(2.0, base, out=base))
+    return tables[0], tables[1]
 
 
 def expected_utility(position: np.ndarray, salience: np.ndarray, weight: np.ndarray, probability: np.ndarray,
