@@ -126,16 +126,19 @@ class Alternating(Protocol):
     Each round t:
 
     1. one participant is recognised with probability :math:`c_i / \\sum_j c_j`
-       (one uniform draw per replicate);
+       (one uniform draw per replicate, :func:`recognised`);
     2. it proposes the point best for itself among those that every member of its
        cheapest winning coalition accepts at its current demand :math:`a_i(t)`
-       (:func:`cheapest_coalition`, :func:`best_acceptable_point`); if there is none,
-       it proposes its own ideal point;
+       (:func:`cheapest_coalition`, :func:`best_acceptable_point`; ties broken as
+       stated there); if there is none, it proposes its own ideal point;
     3. every participant answers (:math:`u_i \\ge a_i(t)`, or logistic); if the decision
        rule is met the proposal is the statement, otherwise the next round, until the deadline.
 
     Demands fall by each actor's Faratin curve, so coalitions get cheaper as the
-    deadline nears. Its trace (:meth:`trace`) marks the proposer, its coalition and its proposal.
+    deadline nears. One call plays the round for every open replicate: the draws come
+    from each replicate's own generator and every other step is row by row, so a
+    replicate plays the same in a batch as alone; the proposals are solved together
+    by the compiled :func:`sim.kernel.city_block_lp.best_points`. Its trace (:meth:`trace`) marks the proposer, its coalition and its proposal.
     """
 
     name = "alternating"
