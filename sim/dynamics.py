@@ -42,7 +42,7 @@ def advance(scenario: Scenario, state: NegotiationState, round_: int,
     and records the round once it is played (:class:`sim.trace.TraceCollector`).
     """
     state.round = round_
-    if round_ > 1:
+    if round_ > 1 and (scenario.bloc >= 0).any():
         active = state.open.any(axis=1)[:, None, None]  # finished replicates stay as they ended
         pulled = pull_toward_blocs(state.position, state.salience, state.capability, scenario.bloc,
                                    state.flexibility)

@@ -24,31 +24,39 @@ from sim.scenario.scenario import Scenario
 from sim.seeding import run_seed
 from sim.trace import TraceCollector
 
-__all__ = ["EnsembleResult", "outcome_table", "run_ensemble"]
+__all__ = ["EnsembleResult", "outcome_arrays", "outcome_table", "replicates_per_pass", "run_ensemble", "state_bytes"]
 
 
 class EnsembleResult:
-    """The finished state of a batch, with the coordinates of each replicate."""
+    """The outcome of a batch, with the coordinates of each replicate.
 
-    def __init__(self, scenario: Scenario, state: NegotiationState, opening: np.ndarray,
+    ``arrays`` are the per-run outcome arrays (:func:`outcome_arrays`), ``played`` the
+    rounds each run played; ``state`` and ``opening`` (the opening positions) are the final
+    state when the batch was played in one pass (with a trace or trajectories), else None.
+    """
+
+    def __init__(self, scenario: Scenario, arrays: dict[str, np.ndarray], played: np.ndarray,
                  coordinates: dict[str, np.ndarray], trajectory: list[dict[str, Any]] | None,
-                 tracer: TraceCollector | None = None):
+                 tracer: TraceCollector | None = None, state: NegotiationState | None = None,
+                 opening: np.ndarray | None = None):
         self.scenario = scenario
-        self.state = state
-        self.opening = opening
+        self.arrays = arrays
+        self.played = played
         self.coordinates = coordinates
         self.trajectory = trajectory
         self.tracer = tracer
+        self.state = state
+        self.opening = opening
 
     def table(self) -> pa.Table:
         """One row per run, with the same columns as :meth:`sim.outcome.RunOutcome.to_record`."""
-        return outcome_table(self.scenario, self.state, self.opening, self.coordinates)
+        return outcome_table(self.scenario, self.arrays, self.coordinates)
 
     def trajectory_table(self) -> pa.Table:
         """One row per (run, round) it played, run by run: the draft on every dimension and each track's open flag."""
         if self.trajectory is None:
             raise RuntimeError("run_ensemble was called without trajectories=True")
-        played = self.state.rounds_played
+        played = self.played
         rows = sorted((row for row in self.trajectory if row["round"] <= played[row["_index"]]),
                       key=lambda row: (row["_index"], row["round"]))
         names = [key for key in self.trajectory[0] if key != "_index"] if self.trajectory else []
@@ -66,10 +74,150 @@ class EnsembleResult:
         return self.tracer.table()
 
 
+def outcome_arrays(scenario: Scenario, state: NegotiationState, opening: np.ndarray) -> dict[str, np.ndarray]:
+    """A finished batch reduced to what its runs table holds, as arrays with a leading run axis.
+
+    Per track ``T`` (``"T:<name>"``): ``agreed``, ``round``, ``blockers`` and ``signatories``
+    (members' flags, (R, A)), ``statement`` and ``band`` (on its dimensions, then its
+    framework's), ``forecast`` (median and mean at the last round, (R, 2, D_T)),
+    ``utility`` and ``concession`` ((R, A), NaN for non-members) and, on an opt-in track,
+    ``pledge`` ((R, A, D_T), NaN for non-signatories); and ``agreed`` and ``rounds`` per run.
+    Small next to the state, so passes are reduced to these before the next is played.
+    """
+    per_track = {track.id: track_arrays(scenario, track, state, opening) for track in scenario.tracks}
+    arrays: dict[str, np.ndarray] = {
+        "agreed": np.all([values["agreed"] for values in per_track.values()], axis=0),
+        "rounds": state.rounds_played,
+    }
+    for track in scenario.tracks:
+        values = per_track[track.id]
+        members = values["members"]
+        prefix = f"{track.id}:"
+        arrays[prefix + "agreed"] = values["agreed"]
+        arrays[prefix + "round"] = values["round"]
+        arrays[prefix + "blockers"] = values["blocked"] & members
+        arrays[prefix + "signatories"] = values["signed"] & members
+        arrays[prefix + "statement"] = np.concatenate([values["statement"], values["framework"]], axis=1)
+        arrays[prefix + "band"] = values["band"]
+        if values["forecast"] is not None:
+            last = values["last_round"]
+            arrays[prefix + "forecast"] = values["forecast"][np.arange(len(last)), :2, last, :]
+        arrays[prefix + "utility"] = np.where(members, values["value"], np.nan)
+        arrays[prefix + "concession"] = np.where(members, values["conceded"], np.nan)
+        if track.rule_kind == "opt_in":
+            signed = values["signed"] & members
+            arrays[prefix + "pledge"] = np.where(signed[:, :, None], values["pledge"], np.nan)
+    return arrays
+
+
+def _id_lists(ids: pa.Array, mask: np.ndarray) -> pa.Array:
+    """Per row, the ids where ``mask`` is True, in actor order: a list<string> array."""
+    rows, columns = np.nonzero(mask)
+    offsets = np.zeros(len(mask) + 1, dtype=np.int32)
+    np.cumsum(mask.sum(axis=1), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), ids.take(pa.array(columns)))
+
+
+def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates: dict[str, np.ndarray]) -> pa.Table:
+    """Columnar outcomes of a batch (:func:`outcome_arrays`), in the canonical schema (:func:`sim.records.runs_schema`)."""
+    ids = pa.array(scenario.actor_ids, type=pa.string())
+    values: dict[str, Any] = {
+        "run_id": coordinates["run_id"],
+        "replicate": coordinates["replicate"],
+        "seed": coordinates["seed"],
+        "run_seed": coordinates["run_seed"],
+        "agreed": arrays["agreed"],
+        "rounds": arrays["rounds"],
+    }
+    for track in scenario.tracks:
+        prefix = f"{track.id}:"
+        agreed = arrays[prefix + "agreed"]
+        values[f"{track.id}.agreed"] = agreed
+        values[f"{track.id}.round"] = pa.array(arrays[prefix + "round"], mask=~agreed, type=pa.int64())
+        values[f"{track.id}.blockers"] = _id_lists(ids, arrays[prefix + "blockers"])
+        values[f"{track.id}.signatories"] = _id_lists(ids, arrays[prefix + "signatories"])
+        statement = np.ascontiguousarray(arrays[prefix + "statement"].T)
+        band = np.ascontiguousarray(arrays[prefix + "band"].T)
+        for j, d in enumerate(track.all_dims):
+            dim_id = scenario.dimension_ids[d]
+            values[f"statement.{dim_id}"] = statement[j]
+            values[f"band.{dim_id}"] = pa.array(band[j], mask=band[j] < 0, type=pa.int64())
+        if prefix + "forecast" in arrays:
+            forecast = arrays[prefix + "forecast"]
+            for n, name in enumerate(("median", "mean")):
+                for j, d in enumerate(track.dims):
+                    values[f"forecast.{name}.{scenario.dimension_ids[d]}"] = forecast[:, n, j]
+        for kind in ("utility", "concession"):
+            per_actor = np.ascontiguousarray(arrays[prefix + kind].T)
+            for i, actor_id in enumerate(scenario.actor_ids):
+                values[f"{kind}.{track.id}.{actor_id}"] = per_actor[i]
+        if prefix + "pledge" in arrays:
+            pledge = np.ascontiguousarray(np.moveaxis(arrays[prefix + "pledge"], 0, -1))  # (A, D_T, R)
+            for i, actor_id in enumerate(scenario.actor_ids):
+                for j, d in enumerate(track.dims):
+                    values[f"pledge.{actor_id}.{scenario.dimension_ids[d]}"] = pledge[i, j]
+    schema = runs_schema(scenario)
+    return pa.Table.from_arrays([pa.array(values[f.name], type=f.type) for f in schema], schema=schema)
+
+
+PASS_BYTES = 16_000_000
+"""About how much state one pass of the kernel holds (:func:`replicates_per_pass`)."""
+MAX_PASS = 1000
+"""The most replicates in one pass, however small the scenario."""
+
+
+def state_bytes(scenario: Scenario) -> int:
+    """About how many bytes one replicate's state takes during a run.
+
+    Eight arrays over actors x dimensions (positions, saliences, the opening ones, pledges
+    and the inputs they were drawn into) and twelve over tracks x actors, 8 bytes a number;
+    a forecast track adds its per-round history, three forecasts a dimension.
+    """
+    actors, dims, tracks = len(scenario.actor_ids), len(scenario.dimension_ids), len(scenario.tracks)
+    history = sum(3 * (track.deadline + 1) * len(track.dims) for track in scenario.tracks
+                  if track.rule_kind == "forecast")
+    return 8 * (8 * actors * dims + 12 * tracks * actors + history + 4 * dims)
+
+
+def replicates_per_pass(scenario: Scenario, budget: int | None = None) -> int:
+    """How many replicates one pass of the kernel plays together: chunked by size, not by count.
+
+    As many as fit ``budget`` bytes of state (:func:`state_bytes`), at least 1 and at
+    most :data:`MAX_PASS`. At 500 actors x 10 dimensions that is 48 replicates
+    (a pass's state stays within the core's cache, and its memory bounded whatever the
+    Monte Carlo's size); at 10 actors x 4 dimensions, 1,000.
+    """
+    budget = PASS_BYTES if budget is None else budget
+    return int(min(MAX_PASS, max(1, budget // state_bytes(scenario))))
+
+
+def _play(scenario: Scenario, root_seed: int, replicates: list[int], seeds: list[int], ids: np.ndarray,
+          trajectory: list | None, tracer: TraceCollector | None) -> tuple[NegotiationState, np.ndarray]:
+    """Play some replicates to their end; returns the final state and the opening positions."""
+    rngs = [np.random.default_rng(seed) for seed in seeds]
+    state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
+    opening = state.position.copy()
+    for current in rounds(scenario, state, rngs, tracer):
+        if trajectory is not None:
+            for r in range(len(replicates)):
+                row: dict[str, Any] = {"_index": r, "run_id": int(ids[r]), "round": current.round}
+                for d, dim_id in enumerate(scenario.dimension_ids):
+                    row[f"draft.{dim_id}"] = float(current.draft[r, d])
+                for track in scenario.tracks:
+                    row[f"{track.id}.open"] = bool(current.open[r, track.index])
+                trajectory.append(row)
+    return state, opening
+
+
 def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], *, point: int | None = None,
                  run_ids: Sequence[int] | None = None, trajectories: bool = False,
                  trace: bool = False) -> EnsembleResult:
-    """Run the given replicates of ``scenario`` in one pass.
+    """Run the given replicates of ``scenario``, a pass of the kernel at a time.
+
+    Without a trace or trajectories, the replicates are played in passes of
+    :func:`replicates_per_pass` (by the state's size), and each pass is reduced to its
+    outcome columns before the next starts, so memory stays bounded at any actor count;
+    a replicate's run does not depend on which pass it is in.
 
     Parameters
     ----------
@@ -89,21 +237,23 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
     """
     replicates = list(replicates)
     seeds = [run_seed(root_seed, r) for r in replicates]
-    rngs = [np.random.default_rng(seed) for seed in seeds]
-    state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
-    opening = state.position.copy()
     ids = np.asarray(run_ids if run_ids is not None else replicates, dtype=np.int64)
     trajectory: list[dict[str, Any]] | None = [] if trajectories else None
     tracer = TraceCollector(scenario, ids) if trace else None
-    for current in rounds(scenario, state, rngs, tracer):
-        if trajectory is not None:
-            for r in range(len(replicates)):
-                row: dict[str, Any] = {"_index": r, "run_id": int(ids[r]), "round": current.round}
-                for d, dim_id in enumerate(scenario.dimension_ids):
-                    row[f"draft.{dim_id}"] = float(current.draft[r, d])
-                for track in scenario.tracks:
-                    row[f"{track.id}.open"] = bool(current.open[r, track.index])
-                trajectory.append(row)
+    if trajectories or trace:  # one pass: the collectors see every replicate together
+        state, opening = _play(scenario, root_seed, replicates, seeds, ids, trajectory, tracer)
+        arrays = outcome_arrays(scenario, state, opening)
+        played = state.rounds_played
+    else:
+        size = replicates_per_pass(scenario)
+        parts = []
+        for start in range(0, len(replicates), size):
+            state, opening = _play(scenario, root_seed, replicates[start:start + size], seeds[start:start + size],
+                                   ids[start:start + size], None, None)
+            parts.append(outcome_arrays(scenario, state, opening))
+            del state, opening
+        arrays = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
+        played, state, opening = arrays.get("rounds", np.zeros(0, dtype=int)), None, None
     coordinates = {
         "run_id": ids,
         "point": np.full(len(replicates), -1 if point is None else point, dtype=np.int64),
@@ -111,50 +261,4 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         "seed": np.full(len(replicates), seed_text(root_seed), dtype=object),  # any size: decimal text
         "run_seed": np.asarray(seeds, dtype=np.uint64),
     }
-    return EnsembleResult(scenario, state, opening, coordinates, trajectory, tracer)
-
-
-def _id_lists(ids: tuple[str, ...], mask: np.ndarray) -> list[list[str]]:
-    return [[ids[i] for i in np.flatnonzero(row)] for row in mask]
-
-
-def outcome_table(scenario: Scenario, state: NegotiationState, opening: np.ndarray,
-                  coordinates: dict[str, np.ndarray]) -> pa.Table:
-    """Columnar outcomes of a finished batch, in the canonical schema (:func:`sim.records.runs_schema`)."""
-    ids = scenario.actor_ids
-    per_track = {track.id: track_arrays(scenario, track, state, opening) for track in scenario.tracks}
-    values: dict[str, Any] = {
-        "run_id": coordinates["run_id"],
-        "replicate": coordinates["replicate"],
-        "seed": coordinates["seed"],
-        "run_seed": coordinates["run_seed"],
-        "agreed": np.all([arrays["agreed"] for arrays in per_track.values()], axis=0),
-        "rounds": state.rounds_played,
-    }
-    for track in scenario.tracks:
-        arrays = per_track[track.id]
-        members = arrays["members"]
-        values[f"{track.id}.agreed"] = arrays["agreed"]
-        values[f"{track.id}.round"] = pa.array(arrays["round"], mask=~arrays["agreed"], type=pa.int64())
-        values[f"{track.id}.blockers"] = _id_lists(ids, arrays["blocked"] & members)
-        values[f"{track.id}.signatories"] = _id_lists(ids, arrays["signed"] & members)
-        signed = arrays["signed"] & members
-        for j, d in enumerate(track.dims):
-            dim_id = scenario.dimension_ids[d]
-            values[f"statement.{dim_id}"] = arrays["statement"][:, j]
-            if arrays["forecast"] is not None:
-                last = arrays["last_round"]
-                for n, name in enumerate(("median", "mean")):
-                    values[f"forecast.{name}.{dim_id}"] = arrays["forecast"][np.arange(len(last)), n, last, j]
-            for i in range(len(ids)):
-                values[f"pledge.{ids[i]}.{dim_id}"] = np.where(signed[:, i], arrays["pledge"][:, i, j], np.nan)
-        for j, d in enumerate(track.framework_dims):
-            values[f"statement.{scenario.dimension_ids[d]}"] = arrays["framework"][:, j]
-        for j, d in enumerate(track.all_dims):
-            values[f"band.{scenario.dimension_ids[d]}"] = pa.array(arrays["band"][:, j], mask=arrays["band"][:, j] < 0,
-                                                                   type=pa.int64())
-        for i in range(len(ids)):
-            values[f"utility.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["value"][:, i], np.nan)
-            values[f"concession.{track.id}.{ids[i]}"] = np.where(members[:, i], arrays["conceded"][:, i], np.nan)
-    schema = runs_schema(scenario)
-    return pa.Table.from_arrays([pa.array(values[f.name], type=f.type) for f in schema], schema=schema)
+    return EnsembleResult(scenario, arrays, played, coordinates, trajectory, tracer, state, opening)

@@ -192,32 +192,32 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
     k, dims, width = track.index, track.dims, scenario.width[track.dims]
     agreed = state.agreed_round[:, k] > 0
     members = state.participating[:, k, :]
-    weights = utility.salience_weights(state.salience[:, :, dims])
-    position = state.position[:, :, dims]
-    opening_weights = utility.salience_weights(state.opening_salience[:, :, dims])
     status_quo = state.status_quo[:, dims]
+
+    def value_of(points: np.ndarray) -> np.ndarray:  # utility to each actor now, (R, A)
+        return 1.0 - utility.salience_distance(points, state.position, state.salience, width, dims)
+
+    def moved_from_opening(points: np.ndarray) -> np.ndarray:  # distance from its opening ideal, (R, A)
+        return utility.salience_distance(points, opening, state.opening_salience, width, dims)
+
     if track.rule_kind == "opt_in":
         signed = state.signed[:, k, :]
         pledge = state.pledge[:, :, dims]
-        ends_with = np.where(signed[:, :, None], pledge, status_quo[:, None, :])
-        value = utility.utility(ends_with, position, weights, width)
-        conceded = np.where(signed, utility.distance(pledge, opening[:, :, dims], opening_weights, width), np.nan)
+        value = value_of(np.where(signed[:, :, None], pledge, status_quo[:, None, :]))
+        conceded = np.where(signed, moved_from_opening(pledge), np.nan)
         statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
         blocked = np.zeros_like(members)
     elif track.rule_kind == "forecast":
         # The forecast is the outcome, settled or not; stances moved during the game, ideals did not.
         statement = state.draft[:, dims]
-        value = utility.utility(statement, opening[:, :, dims], opening_weights, width)
-        conceded = utility.distance(statement, opening[:, :, dims], opening_weights, width)
+        conceded = moved_from_opening(statement)
+        value = 1.0 - conceded
         blocked = np.zeros_like(members)
         signed = np.zeros_like(members)
     else:
         statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
-        ends_with = np.where(agreed[:, None], state.draft[:, dims], status_quo)
-        value = utility.utility(ends_with, position, weights, width)
-        conceded = np.where(agreed[:, None],
-                            utility.distance(state.draft[:, dims], opening[:, :, dims], opening_weights, width),
-                            np.nan)
+        value = value_of(np.where(agreed[:, None], state.draft[:, dims], status_quo))
+        conceded = np.where(agreed[:, None], moved_from_opening(state.draft[:, dims]), np.nan)
         blocked = np.where(agreed[:, None], False,
                            decision.blockers(state.accepts[:, k, :], members, scenario.veto, track.rule_kind))
         signed = np.zeros_like(members)

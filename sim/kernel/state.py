@@ -117,6 +117,7 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
         Each replicate's inputs (:func:`sim.kernel.inputs.draw_inputs` for a Monte
         Carlo); the scenario's declared inputs, as one replicate, if omitted. An
         array (R, A, D) is taken as opening positions, with the other inputs declared.
+        Its arrays become the state's (not copied): pass inputs drawn for this state alone.
     """
     if inputs is None:
         inputs = declared_inputs(scenario)
@@ -128,10 +129,10 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
     replicates, actors, dims = position.shape
     tracks = len(scenario.tracks)
     participating = np.stack([track.participants for track in scenario.tracks])
-    return NegotiationState(
-        position=np.array(position, dtype=float),
-        salience=inputs.salience.copy(),
-        capability=inputs.capability.copy(),
+    return NegotiationState(  # the inputs' arrays become the state's (both callers draw them fresh)
+        position=np.asarray(position, dtype=float),
+        salience=inputs.salience,
+        capability=inputs.capability,
         participating=np.broadcast_to(participating, (replicates, tracks, actors)).copy(),
         draft=inputs.status_quo.copy(),
         utility=np.full((replicates, tracks, actors), np.nan),
@@ -142,14 +143,14 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
         closed_round=np.zeros((replicates, tracks), dtype=int),
         signed=np.zeros((replicates, tracks, actors), dtype=bool),
         pledge=np.full((replicates, actors, dims), np.nan),
-        reservation_utility=inputs.reservation_utility.copy(),
-        tactic=inputs.tactic.copy(),
-        flexibility=inputs.flexibility.copy(),
-        broker_step=inputs.broker_step.copy(),
-        status_quo=inputs.status_quo.copy(),
-        band_from=inputs.band_from.copy(),
-        event_strength=inputs.event_strength.copy(),
-        event_round=inputs.event_round.copy(),
-        event_amount=inputs.event_amount.copy(),
+        reservation_utility=inputs.reservation_utility,
+        tactic=inputs.tactic,
+        flexibility=inputs.flexibility,
+        broker_step=inputs.broker_step,
+        status_quo=inputs.status_quo,
+        band_from=inputs.band_from,
+        event_strength=inputs.event_strength,
+        event_round=inputs.event_round,
+        event_amount=inputs.event_amount,
         opening_salience=inputs.salience.copy(),
     )

@@ -33,24 +33,43 @@ def salience_weights(salience: np.ndarray) -> np.ndarray:
     return np.divide(salience, total, out=np.zeros_like(salience), where=total > 0)
 
 
-@numba.njit(cache=True, nogil=True)
-def _weighted_distance(points, position, weight, dims, width, rows, normalise, out):  # pragma: no cover - compiled
-    """out[r, i] = sum_j weight[r, i, dims[j]] |points[r, i, j] - position[r, i, dims[j]]| / width[j],
-    divided by sum_j weight[r, i, dims[j]] when ``normalise`` (0 where that sum is 0); rows where
-    ``rows[r]`` is False are left as they are."""
+FAST_MATH = {"reassoc", "contract", "arcp"}
+"""The compiled loops may reorder a row's sums and fuse multiply-adds (so they vectorise), never
+assume away NaN or infinity. A row's result depends on its own numbers alone, never on how many rows
+are computed with it: a replicate run alone and in a batch give the same bits."""
+
+
+@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def _weighted_distance(points, position, weight, dims, start, scale, rows, normalise, out):  # pragma: no cover
+    """out[r, i] = sum_j weight[r, i, d_j] |points[r, i, j] - position[r, i, d_j]| scale[j], divided by
+    sum_j weight[r, i, d_j] when ``normalise`` (0 where that sum is 0), with d_j = start + j when
+    ``start`` >= 0 (contiguous dimensions) else dims[j]; rows where ``rows[r]`` is False are left as they are.
+    ``points`` is (R, 1, K) (one point per replicate) or (R, A, K)."""
     replicates, actors = out.shape
-    count = dims.shape[0]
+    count = scale.shape[0]
+    shared = points.shape[1] == 1
     for r in range(replicates):
         if not rows[r]:
             continue
+        table = position[r]
+        weights = weight[r]
         for i in range(actors):
+            x = points[r, 0] if shared else points[r, i]
+            p = table[i]
+            s = weights[i]
             total = 0.0
             gap = 0.0
-            for j in range(count):
-                d = dims[j]
-                w = weight[r, i, d]
-                total += w
-                gap += w * (abs(points[r, i, j] - position[r, i, d]) / width[j])
+            if start >= 0:
+                for j in range(count):
+                    w = s[start + j]
+                    total += w
+                    gap += w * abs(x[j] - p[start + j]) * scale[j]
+            else:
+                for j in range(count):
+                    d = dims[j]
+                    w = s[d]
+                    total += w
+                    gap += w * abs(x[j] - p[d]) * scale[j]
             if normalise:
                 out[r, i] = gap / total if total > 0.0 else 0.0
             else:
@@ -66,13 +85,15 @@ def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np
         points = points[:, None, :]
     all_dims = position.shape[2]
     dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    contiguous = len(dims) > 0 and np.array_equal(dims, np.arange(dims[0], dims[0] + len(dims)))
     replicates, actors = np.broadcast_shapes(points.shape[:2], position.shape[:2], weight.shape[:2])
     position = np.broadcast_to(position, (replicates, actors, all_dims))
     weight = np.broadcast_to(weight, (replicates, actors, all_dims))
-    points = np.broadcast_to(points, (replicates, actors, len(dims)))
+    points = np.broadcast_to(points, (replicates, 1 if points.shape[1] == 1 else actors, len(dims)))
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
     out = np.full((replicates, actors), np.nan)
-    _weighted_distance(points, position, weight, dims, np.asarray(width, dtype=float).reshape(-1), rows,
+    scale = 1.0 / np.asarray(width, dtype=float).reshape(-1)
+    _weighted_distance(points, position, weight, dims, int(dims[0]) if contiguous else -1, scale, rows,
                        normalise, out)
     return out
 

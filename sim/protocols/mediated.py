@@ -8,6 +8,7 @@ import numba
 import numpy as np
 
 from sim.kernel import decision
+from sim.kernel.utility import FAST_MATH
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.collective import answer_draft
@@ -47,7 +48,7 @@ def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarra
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _weighted_means(position, salience, capability, members, dims, out):  # pragma: no cover - compiled
     """out[r, j]: the members' c x s weighted mean on dims[j] (c-weighted where no member has salience)."""
     replicates, actors = capability.shape
@@ -117,7 +118,7 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     return revised
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _objection_pull(draft, position, salience, weight, dims, step, rows):  # pragma: no cover - compiled
     """In place: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where sum_i W > 0 (see revise_draft)."""
     replicates, actors = weight.shape
@@ -129,13 +130,17 @@ def _objection_pull(draft, position, salience, weight, dims, step, rows):  # pra
             continue
         total[:] = 0.0
         pulled[:] = 0.0
+        table = position[r]
+        weights = salience[r]
         for i in range(actors):
             w_i = weight[r, i]
             if w_i > 0.0:
+                p = table[i]
+                s = weights[i]
                 for j in range(count):
-                    w = w_i * salience[r, i, dims[j]]
+                    w = w_i * s[dims[j]]
                     total[j] += w
-                    pulled[j] += w * position[r, i, dims[j]]
+                    pulled[j] += w * p[dims[j]]
         for j in range(count):
             if total[j] > 0.0:
                 draft[r, j] = draft[r, j] + step[r] * (pulled[j] / total[j] - draft[r, j])

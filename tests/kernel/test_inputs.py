@@ -183,7 +183,7 @@ def test_every_design_point_of_a_sweep_sees_the_same_draws(tmp_path):
     draws = [draw_inputs(s, 5, range(6)) for s in points]
     assert np.array_equal(draws[0].position, draws[1].position)
     assert np.array_equal(draws[0].tactic, draws[1].tactic) and len(np.unique(draws[0].tactic[:, hawk])) == 6
-    runs = [run_ensemble(s, 5, range(6), point=p) for p, s in enumerate(points)]
+    runs = [run_ensemble(s, 5, range(6), point=p, trace=True) for p, s in enumerate(points)]  # one pass: keeps them
     assert np.array_equal(runs[0].opening, runs[1].opening)  # the same drawn openings at both points
     # and the same run generator: replicate r's seed does not depend on the design point
     assert np.array_equal(runs[0].coordinates["run_seed"], runs[1].coordinates["run_seed"])
