@@ -112,7 +112,7 @@ from sim.bdm.rounds import (CAPITULATION, COMPROMISE, CONFRONTATION, NO_OFFER, O
 from sim.bdm.utility import expected_utility, risk_exponents
 
 __all__ = [
-    "AS_PRINTED", "SCHOLZ_CODE", "READINGS", "BDMReading", "BDMRound",
-    "bdm_round", "bdm_run", "expected_utility", "forecast_weights", "risk_exponents", "win_probability",
-    "weighted_mean", "weighted_median",
+    "AS_PRINTED", "CAPITULATION", "COMPROMISE", "CONFRONTATION", "NO_OFFER", "OFFER_KINDS", "READINGS",
+    "SCHOLZ_CODE", "BDMReading", "BDMRound", "bdm_round", "bdm_run", "expected_utility", "forecast_weights",
+    "risk_exponents", "weighted_mean", "weighted_median", "win_probability", "with_options",
 ]

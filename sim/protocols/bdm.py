@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, forecast_weights, weighted_median
+from sim.bdm import OFFER_KINDS, READINGS, BDMReading, bdm_round, weighted_median
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.forecasting import close_forecast, extra, salience_problems, unit_salience
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["ExpectedUtility"]
 
 _FROM_READING = "reading"
+BLOCK_ELEMENTS = 1 << 18
+"""Replicates x actors^2 in one block of a round: each (replicates, A, A) array of it then takes 2 MB."""
 
 
 @register
@@ -54,6 +56,10 @@ class ExpectedUtility(Protocol):
     ``"scholz_code"`` (default; reproduces Scholz et al.'s published run) or
     ``"as_printed"``; ``probability``, ``perspective``, ``offer`` and
     ``capitulation`` override one point of it.
+
+    Replicates with the same participants are played together, in blocks of at most
+    :data:`BLOCK_ELEMENTS` replicates x participants^2 so that memory stays bounded
+    (each replicate's numbers are the same in any block).
 
     Per round it keeps, per actor and dimension, its risk exponent, its best
     challenge (target and expected utility) and the offer it took
@@ -117,7 +123,7 @@ class ExpectedUtility(Protocol):
     @classmethod
     def play_round(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
-        k, dims = track.index, track.dims
+        k = track.index
         reading = cls.reading(track)
         tolerance = float(cls.option(track, "tolerance"))
         shape = state.position.shape
@@ -132,30 +138,47 @@ class ExpectedUtility(Protocol):
         else:
             patterns, group = np.unique(membership, axis=0, return_inverse=True)
         for g, pattern in enumerate(patterns):
-            rows = open_now[group == g]
             members = np.flatnonzero(pattern)
-            at = np.ix_(rows, members)
-            salience = unit_salience(state.salience[rows][:, members][:, :, dims])
-            capability = state.capability[at]
-            for column, d in enumerate(dims):
-                position = state.position[rows][:, members, d]
-                record = bdm_round(position, capability, salience[:, :, column], scenario.width[d], reading, round_)
-                gain = np.where(record.expected_utility > 0, record.expected_utility, -np.inf)
-                best = np.argmax(gain, axis=2)
-                best_gain = np.take_along_axis(gain, best[:, :, None], axis=2)[:, :, 0]
-                for name, values in (("risk", record.risk),
-                                     ("best_gain", np.where(np.isfinite(best_gain), best_gain, np.nan)),
-                                     ("best_target", np.where(np.isfinite(best_gain), members[best], -1)),
-                                     ("offer_from", np.where(record.offer_from >= 0, members[record.offer_from], -1)),
-                                     ("offer_kind", record.offer_kind)):
-                    records[name][:, :, d][at] = values
-                state.position[:, :, d][at] = record.new_position
-                moved = np.max(np.abs(record.new_position - position), axis=1) / scenario.width[d]
-                largest_move[group == g] = np.maximum(largest_move[group == g], moved)
-                weight = forecast_weights(capability, salience[:, :, column])
-                state.draft[rows, d] = weighted_median(record.new_position, weight)
-            state.accepts[rows[:, None], k, members[None, :]] = True
+            in_group = np.flatnonzero(group == g)
+            # A round holds a few (replicates, A, A) arrays: replicates go through in blocks, bounding memory.
+            block = max(1, BLOCK_ELEMENTS // max(1, len(members)) ** 2)
+            for start in range(0, len(in_group), block):
+                chosen = in_group[start:start + block]
+                largest_move[chosen] = cls._play_block(scenario, track, state, round_, reading, records,
+                                                       open_now[chosen], members)
         close_forecast(state, track, open_now, round_, largest_move <= tolerance)
+
+    @staticmethod
+    def _play_block(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
+                    reading: BDMReading, records: dict[str, np.ndarray], rows: np.ndarray,
+                    members: np.ndarray) -> np.ndarray:
+        """One round on every dimension of the track for some replicates with the same members.
+
+        Returns each replicate's largest move, as a share of the dimension's range.
+        """
+        k, dims = track.index, track.dims
+        at = np.ix_(rows, members)
+        salience = unit_salience(state.salience[rows][:, members][:, :, dims])
+        capability = state.capability[at]
+        largest_move = np.zeros(len(rows))
+        for column, d in enumerate(dims):
+            position = state.position[rows][:, members, d]
+            record = bdm_round(position, capability, salience[:, :, column], scenario.width[d], reading, round_)
+            gain = np.where(record.expected_utility > 0, record.expected_utility, -np.inf)
+            best = np.argmax(gain, axis=2)
+            best_gain = np.take_along_axis(gain, best[:, :, None], axis=2)[:, :, 0]
+            for name, values in (("risk", record.risk),
+                                 ("best_gain", np.where(np.isfinite(best_gain), best_gain, np.nan)),
+                                 ("best_target", np.where(np.isfinite(best_gain), members[best], -1)),
+                                 ("offer_from", np.where(record.offer_from >= 0, members[record.offer_from], -1)),
+                                 ("offer_kind", record.offer_kind)):
+                records[name][:, :, d][at] = values
+            state.position[:, :, d][at] = record.new_position
+            moved = np.max(np.abs(record.new_position - position), axis=1) / scenario.width[d]
+            np.maximum(largest_move, moved, out=largest_move)
+            state.draft[rows, d] = weighted_median(record.new_position, record.forecast_weight)
+        state.accepts[rows[:, None], k, members[None, :]] = True
+        return largest_move
 
     @classmethod
     def trace(cls, scenario: Scenario, track: TrackInfo, state: NegotiationState) -> dict[str, np.ndarray]:
