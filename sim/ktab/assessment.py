@@ -28,7 +28,7 @@ RANGE_MIN, RANGE_MID, RANGE_MAX = range(3)
 ADJUST_NONE, ADJUST_ONE_THIRD, ADJUST_HALF, ADJUST_TWO_THIRDS, ADJUST_FULL = range(5)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
     r"""Salience-weighted Euclidean distance from each actor's ideal to each position.
 
@@ -53,7 +53,7 @@ def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndar
     return distance
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def risk_utility(distance: float, risk: float) -> float:
     r"""KTAB's utility of a distance under risk attitude R in [-1, 1].
 
@@ -64,7 +64,7 @@ def risk_utility(distance: float, risk: float) -> float:
     return (1 - distance) * (1 + risk)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def believed_risk(own: float, theirs: float, adjust: int) -> float:
     r"""Actor h's estimate of actor i's risk attitude, by KTAB's BigRAdjust.
 
@@ -82,7 +82,7 @@ def believed_risk(own: float, theirs: float, adjust: int) -> float:
     return theirs + 0 * own
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def risk_from_probabilities(probability: np.ndarray, big_r_range: int) -> np.ndarray:
     r"""Risk attitudes from each actor's election probability, by KTAB's BigRRange.
 
@@ -103,7 +103,7 @@ def risk_from_probabilities(probability: np.ndarray, big_r_range: int) -> np.nda
     return (3 * probability - (high + 2 * low)) / (2 * (high - low))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def unique_positions(position: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """Indices of distinct positions (the first of each group) and each actor's group index.
 
@@ -131,7 +131,7 @@ def unique_positions(position: np.ndarray, tolerance: float) -> tuple[np.ndarray
     return unique[:found], group
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def assess(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, codes: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Assess a state as KTAB does before each turn.

@@ -21,7 +21,7 @@ __all__ = ["INIT_ONLY", "INIT_RCVR", "PW_COMP", "bargain_elections", "offered_pa
 INIT_ONLY, INIT_RCVR, PW_COMP = range(3)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def offered_pairs(model: int) -> np.ndarray:
     """Which of a challenge's bargains (0: brgnIIJ, 1: brgnJIJ, 2: brgnIJ) are offered, by BargnModel."""
     if model == INIT_ONLY:
@@ -31,7 +31,7 @@ def offered_pairs(model: int) -> np.ndarray:
     return np.array([2])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def option_count(target: np.ndarray, model: int) -> np.ndarray:
     """How many options each actor's election has: 1 + offers per challenge x challenges by or to it."""
     actors = target.shape[0]
@@ -44,7 +44,7 @@ def option_count(target: np.ndarray, model: int) -> np.ndarray:
     return count
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def bargain_elections(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, risk: np.ndarray,
                       own: np.ndarray, target: np.ndarray, bargains: np.ndarray, codes: np.ndarray,
                       challenger: np.ndarray, pair: np.ndarray, probability: np.ndarray, total: np.ndarray) -> None:

@@ -71,7 +71,7 @@ class TurnBatch:
     next_position: np.ndarray
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _assess_batch(position, salience, capability, codes):
     replicates, actors = position.shape[:2]
     neutral = np.empty((replicates, actors, actors))
@@ -83,7 +83,7 @@ def _assess_batch(position, salience, capability, codes):
     return neutral, risk, own, win
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _challenge_batch(position, salience, capability, codes):
     replicates, actors, dims = position.shape
     neutral = np.empty((replicates, actors, actors))
@@ -101,7 +101,7 @@ def _challenge_batch(position, salience, capability, codes):
     return neutral, risk, own, win, target, probability, gain, bargains
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _election_batch(position, salience, capability, risk, own, target, bargains, codes, width):
     replicates, actors = position.shape[:2]
     challenger = np.full((replicates, actors, width), -1, np.int64)

@@ -32,7 +32,7 @@ NO_COMMIT, SEMI_COMMIT, FULL_COMMIT = range(3)
 S1P1, S2P2, S2PMAX = range(3)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def estimator_view(distance: np.ndarray, risk: np.ndarray, adjust: int, h: int, i: int
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""What estimator h needs to judge challenges by i: :math:`R^h_n`, :math:`U^h_{ni}` and :math:`U^h_{nn}`, for every n."""
@@ -47,7 +47,7 @@ def estimator_view(distance: np.ndarray, risk: np.ndarray, adjust: int, h: int, 
     return believed, toward_i, at_home
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, base_i, base_j, rule, commit,
                        lo, hi, out_for_i, out_for_j, at):
     """Third parties ``lo <= n < hi`` of a contest, their votes written from ``out[at]`` on."""
@@ -78,7 +78,7 @@ def _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, base_
     return at
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def contest(believed: np.ndarray, toward_i: np.ndarray, at_home: np.ndarray, distance_to_j: np.ndarray,
             weight: np.ndarray, salience_total: np.ndarray, k: int, i: int, j: int, rule: int, commit: int,
             for_i_votes: np.ndarray, for_j_votes: np.ndarray) -> tuple[float, float]:
@@ -130,13 +130,13 @@ def contest(believed: np.ndarray, toward_i: np.ndarray, at_home: np.ndarray, dis
     return p_win, gain
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _round4(x: float) -> float:
     """KTAB's rounding: ``int(0.5 + 10000 x) / 10000`` (x >= 0)."""
     return math.floor(0.5 + x * 10000.0) / 10000.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def interpolate_bargain(position_i: np.ndarray, salience_i: np.ndarray, p_i: float, position_j: np.ndarray,
                         salience_j: np.ndarray, p_j: float, method: int, out_i: np.ndarray, out_j: np.ndarray) -> None:
     r"""Interpolated bargain between two positions, dimension by dimension (KTAB's InterVecBrgn), into out_i, out_j.
@@ -173,7 +173,7 @@ def interpolate_bargain(position_i: np.ndarray, salience_i: np.ndarray, p_i: flo
         out_j[k] = _round4((w_i * position_i[k] + (_MIN_BARGAIN_WEIGHT + w_j) * position_j[k]) / total)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def best_challenges(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, distance: np.ndarray,
                     risk: np.ndarray, codes: np.ndarray, target: np.ndarray, probability: np.ndarray,
                     gain: np.ndarray, bargains: np.ndarray) -> None:

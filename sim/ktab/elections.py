@@ -30,7 +30,7 @@ MIN_COALITION = 1e-8
 _BINARY_THRESHOLD = 1.10
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def vote(rule: int, weight: float, gain: float) -> float:
     r"""KTAB's vote of a voter of weight w for a utility difference du, by voting rule.
 
@@ -54,7 +54,7 @@ def vote(rule: int, weight: float, gain: float) -> float:
     return weight * gain
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: int, pairwise_voters: bool = False
                         ) -> np.ndarray:
     r"""Coalition strength for option i against option j.
@@ -72,8 +72,12 @@ def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: int, pair
         votes = np.empty(voters)
         for i in range(options):
             for j in range(options):
-                for k in range(voters):
-                    votes[k] = max(vote(rule, weight[k], by_option[i, k] - by_option[j, k]), 0.0)
+                if rule == PROP:
+                    for k in range(voters):
+                        votes[k] = max(weight[k] * (by_option[i, k] - by_option[j, k]), 0.0)
+                else:
+                    for k in range(voters):
+                        votes[k] = max(vote(rule, weight[k], by_option[i, k] - by_option[j, k]), 0.0)
                 strengths[i, j] = pairwise_sum(votes, 0, voters)
     else:
         for i in range(options):
@@ -95,7 +99,7 @@ def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: int, pair
     return strengths
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def victory_probabilities(strengths: np.ndarray, model: int) -> np.ndarray:
     r"""P[i > j] from coalition strengths, by KTAB's victory model; :math:`P[i > i] = 1/2`.
 
@@ -137,7 +141,7 @@ def victory_probabilities(strengths: np.ndarray, model: int) -> np.ndarray:
     return result
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def conditional_pce(victory: np.ndarray) -> np.ndarray:
     r"""Conditional probabilistic Condorcet election.
 
@@ -153,7 +157,7 @@ def conditional_pce(victory: np.ndarray) -> np.ndarray:
     return beats_all / pairwise_sum(beats_all, 0, count)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def markov_uniform_pce(victory: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
     r"""Markov PCE with uniform challenges.
 
@@ -176,7 +180,7 @@ def markov_uniform_pce(victory: np.ndarray, tolerance: float = 1e-6) -> np.ndarr
             return p
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def markov_incentive_pce(strengths: np.ndarray, victory: np.ndarray, tolerance: float = 1e-8) -> np.ndarray:
     r"""Markov PCE where challenges come in proportion to the incentive :math:`n_{ij} = c_{ij} P[i>j]`.
 
@@ -208,7 +212,7 @@ def markov_incentive_pce(strengths: np.ndarray, victory: np.ndarray, tolerance: 
             return p
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def pce(weight: np.ndarray, utility: np.ndarray, rule: int, model: int, pce_model: int,
         pairwise_voters: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Probability each option wins: coalitions (:func:`coalition_strengths`), pairwise victories, then the PCE model.

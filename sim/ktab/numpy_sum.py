@@ -17,7 +17,7 @@ __all__ = ["pairwise_sum", "row_sum"]
 _BLOCK = 128
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     """NumPy's sum of at most 128 numbers (the two first cases of :func:`pairwise_sum`)."""
     if count < 8:
@@ -47,8 +47,8 @@ def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     return total
 
 
-@numba.njit(cache=True)
-def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
+@numba.njit(cache=True, error_model="numpy")
+def _stacked_sum(values: np.ndarray, start: int, count: int) -> float:
     r"""Sum ``values[start:start + count]`` in NumPy's order.
 
     .. math::
@@ -59,7 +59,8 @@ def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
         \end{cases}
 
     with :math:`r_l = a_l + a_{8+l} + a_{16+l} + \dots` over the first :math:`8m = n - n \bmod 8` numbers.
-    The halving runs on an explicit stack (numba cannot cache a recursive function).
+    The halving runs on an explicit stack (numba cannot cache a recursive function);
+    :func:`pairwise_sum` halves without one down to this for the longest sums.
     """
     if count <= _BLOCK:
         return _block_sum(values, start, count)
@@ -99,7 +100,89 @@ def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
     return result
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_1(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _stacked_sum(values, start, half) + _stacked_sum(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_2(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_1(values, start, half) + _halving_sum_1(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_3(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_2(values, start, half) + _halving_sum_2(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_4(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_3(values, start, half) + _halving_sum_3(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_5(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_4(values, start, half) + _halving_sum_4(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_6(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_5(values, start, half) + _halving_sum_5(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_7(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_6(values, start, half) + _halving_sum_6(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _halving_sum_8(values: np.ndarray, start: int, count: int) -> float:
+    if count <= _BLOCK:
+        return _block_sum(values, start, count)
+    half = count // 2
+    half -= half % 8
+    return _halving_sum_7(values, start, half) + _halving_sum_7(values, start + half, count - half)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
+    r"""Sum ``values[start:start + count]`` in NumPy's order (:func:`_stacked_sum` states it).
+
+    Eight levels of halving are written out (numba cannot cache recursion), so sums of up
+    to about 16,000 numbers allocate nothing; longer ones finish on an explicit stack.
+    """
+    return _halving_sum_8(values, start, count)
+
+
+@numba.njit(cache=True, error_model="numpy")
 def row_sum(values: np.ndarray) -> np.ndarray:
     """``values.sum(axis=1)`` of a 2-D array, in NumPy's order (:func:`pairwise_sum` per row)."""
     rows = values.shape[0]
