@@ -253,7 +253,7 @@ def test_smp_is_stochastic_only_with_stochastic_transitions(capsys):
     assert smp.is_stochastic(SimpleNamespace(options={"StateTransitions": "Stochastic"}))
     assert main(["protocols"]) == 0
     flags = capsys.readouterr().out.split("\nsmp:")[1].splitlines()[1]
-    assert flags.startswith("  deterministic (stochastic with StateTransitions=Stochastic), replicate by replicate")
+    assert flags.startswith("  deterministic (stochastic with StateTransitions=Stochastic), batched")
 
 
 def test_cli_trace_prints_rounds_with_names_drafts_and_events(capsys):

@@ -107,21 +107,24 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
         The replicates to revise (the others keep their draft).
     """
     replicates, actors = capability.shape
-    gap = np.maximum(np.nan_to_num(dissatisfaction, nan=0.0), 0.0)  # NaN: had not answered yet
-    weight = np.where(objectors, capability * gap, 0.0)
     dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
     step = np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,))
     revised = np.array(draft, dtype=float)
-    _objection_pull(revised, np.asarray(position, dtype=float), np.asarray(salience, dtype=float), weight, dims,
-                    step, rows)
+    position = np.asarray(position, dtype=float)
+    _objection_pull(revised, position, np.broadcast_to(np.asarray(salience, dtype=float), position.shape),
+                    np.asarray(capability, dtype=float), np.asarray(objectors, dtype=np.bool_),
+                    np.asarray(dissatisfaction, dtype=float), dims, step, rows)
     return revised
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def _objection_pull(draft, position, salience, weight, dims, step, rows):  # pragma: no cover - compiled
-    """In place: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where sum_i W > 0 (see revise_draft)."""
-    replicates, actors = weight.shape
+def _objection_pull(draft, position, salience, capability, objectors, dissatisfaction, dims, step, rows
+                    ):  # pragma: no cover - compiled
+    """In place, for the rows asked: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where
+    sum_i W > 0, with W_ij = c_i gap_i s_i,dims[j] for objectors whose gap (dissatisfaction) is > 0
+    (a NaN gap: no pull). See :func:`revise_draft`."""
+    replicates, actors = capability.shape
     count = dims.shape[0]
     total = np.empty(count)
     pulled = np.empty(count)
@@ -133,8 +136,9 @@ def _objection_pull(draft, position, salience, weight, dims, step, rows):  # pra
         table = position[r]
         weights = salience[r]
         for i in range(actors):
-            w_i = weight[r, i]
-            if w_i > 0.0:
+            gap = dissatisfaction[r, i]
+            if objectors[r, i] and gap > 0.0:
+                w_i = capability[r, i] * gap
                 p = table[i]
                 s = weights[i]
                 for j in range(count):
