@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["salience_weights", "distance", "salience_distance", "utility"]
+__all__ = ["FAST_MATH", "contiguous_start", "distance", "salience_distance", "salience_weights", "utility"]
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -76,6 +76,13 @@ def _weighted_distance(points, position, weight, dims, start, scale, rows, norma
                 out[r, i] = gap
 
 
+def contiguous_start(dims: np.ndarray) -> int:
+    """The first of ``dims`` if they are consecutive (d, d + 1, ...), else -1: the compiled loops
+    then index the dimensions directly, which lets them vectorise."""
+    count = len(dims)
+    return int(dims[0]) if count and int(dims[-1]) - int(dims[0]) == count - 1 and (np.diff(dims) == 1).all() else -1
+
+
 def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np.ndarray,
          dims: np.ndarray | None, rows: np.ndarray | None, normalise: bool) -> np.ndarray:
     position = np.asarray(position, dtype=float)
@@ -85,7 +92,6 @@ def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np
         points = points[:, None, :]
     all_dims = position.shape[2]
     dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
-    contiguous = len(dims) > 0 and np.array_equal(dims, np.arange(dims[0], dims[0] + len(dims)))
     replicates, actors = np.broadcast_shapes(points.shape[:2], position.shape[:2], weight.shape[:2])
     position = np.broadcast_to(position, (replicates, actors, all_dims))
     weight = np.broadcast_to(weight, (replicates, actors, all_dims))
@@ -93,8 +99,7 @@ def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
     out = np.full((replicates, actors), np.nan)
     scale = 1.0 / np.asarray(width, dtype=float).reshape(-1)
-    _weighted_distance(points, position, weight, dims, int(dims[0]) if contiguous else -1, scale, rows,
-                       normalise, out)
+    _weighted_distance(points, position, weight, dims, contiguous_start(dims), scale, rows, normalise, out)
     return out
 
 

@@ -8,7 +8,7 @@ import numba
 import numpy as np
 
 from sim.kernel import decision
-from sim.kernel.utility import FAST_MATH
+from sim.kernel.utility import FAST_MATH, contiguous_start
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.collective import answer_draft
@@ -114,16 +114,16 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     position = np.asarray(position, dtype=float)
     _objection_pull(revised, position, np.broadcast_to(np.asarray(salience, dtype=float), position.shape),
                     np.asarray(capability, dtype=float), np.asarray(objectors, dtype=np.bool_),
-                    np.asarray(dissatisfaction, dtype=float), dims, step, rows)
+                    np.asarray(dissatisfaction, dtype=float), dims, contiguous_start(dims), step, rows)
     return revised
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def _objection_pull(draft, position, salience, capability, objectors, dissatisfaction, dims, step, rows
+def _objection_pull(draft, position, salience, capability, objectors, dissatisfaction, dims, start, step, rows
                     ):  # pragma: no cover - compiled
     """In place, for the rows asked: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where
     sum_i W > 0, with W_ij = c_i gap_i s_i,dims[j] for objectors whose gap (dissatisfaction) is > 0
-    (a NaN gap: no pull). See :func:`revise_draft`."""
+    (a NaN gap: no pull); dims[j] = start + j when ``start`` >= 0. See :func:`revise_draft`."""
     replicates, actors = capability.shape
     count = dims.shape[0]
     total = np.empty(count)
@@ -141,10 +141,16 @@ def _objection_pull(draft, position, salience, capability, objectors, dissatisfa
                 w_i = capability[r, i] * gap
                 p = table[i]
                 s = weights[i]
-                for j in range(count):
-                    w = w_i * s[dims[j]]
-                    total[j] += w
-                    pulled[j] += w * p[dims[j]]
+                if start >= 0:  # contiguous dimensions: the loop vectorises
+                    for j in range(count):
+                        w = w_i * s[start + j]
+                        total[j] += w
+                        pulled[j] += w * p[start + j]
+                else:
+                    for j in range(count):
+                        w = w_i * s[dims[j]]
+                        total[j] += w
+                        pulled[j] += w * p[dims[j]]
         for j in range(count):
             if total[j] > 0.0:
                 draft[r, j] = draft[r, j] + step[r] * (pulled[j] / total[j] - draft[r, j])
