@@ -81,11 +81,12 @@ def test_exact_values_with_a_voter_on_the_midpoint_and_two_actors_at_one_positio
 def test_counting_voters_below_a_midpoint_is_exact_either_way_round(replicates, actors, seed):
     """A binary search per replicate (few replicates) and a comparison per voter (many) count alike."""
     rng = np.random.default_rng(seed)
-    ranked = np.sort(rng.integers(0, 6, (replicates, actors)).astype(float), axis=1)
-    midpoint = (ranked[:, :, None] + ranked[:, None, :]) * 0.5
-    expected = (ranked[:, None, None, :] < midpoint[..., None]).sum(axis=-1)
-    np.testing.assert_array_equal(count_below(ranked, midpoint), expected)
-    np.testing.assert_array_equal(np.concatenate([count_below(ranked[r:r + 1], midpoint[r:r + 1])
+    position = rng.integers(0, 6, (replicates, actors)).astype(float)
+    order = np.argsort(position, axis=1, kind="stable")
+    midpoint = (position[:, :, None] + position[:, None, :]) * 0.5
+    expected = (position[:, None, None, :] < midpoint[..., None]).sum(axis=-1)
+    np.testing.assert_array_equal(count_below(position, order), expected)
+    np.testing.assert_array_equal(np.concatenate([count_below(position[r:r + 1], order[r:r + 1])
                                                   for r in range(replicates)]), expected)
 
 

@@ -46,34 +46,38 @@ def distance(position: np.ndarray, width: np.ndarray) -> np.ndarray:
 class SortedVoters:
     """Each replicate's actors sorted by position, and where each dyad's midpoint splits them.
 
-    ``order[r, m]`` is the actor m-th from the low end (ties in index order),
-    ``rank`` its inverse and ``distance[r, m, q]`` = |x_(m) - x_(q)|/Δ. For a dyad
-    (p, q) of sorted actors, :math:`n_{pq}` is the number of actors strictly below
-    (x_(p) + x_(q))/2; ``gather[r, p, q]`` indexes entry :math:`(n_{pq}, q)` of a
-    flattened ``(R, A + 1, A)`` array of running sums, and ``unsort[r, i, j]`` entry
-    (rank_i, rank_j) of a flattened ``(R, A, A)`` array in sorted order.
+    ``order[r, m]`` is the actor m-th from the low end (ties in index order), ``rank``
+    its inverse and ``distance[r, m, q]`` = |x_(m) - x_(q)|/Δ. For a dyad (i, j),
+    :math:`n_{ij}` is the number of actors strictly below (x_i + x_j)/2;
+    ``gather[r, i, j]`` indexes entry (n_ij, rank_j) of a flattened
+    ``(R, A + 1, A)`` array of running sums over sorted voters, and ``lower[r, i, j]``
+    says whether i comes before j in the sorted order.
     """
 
     order: np.ndarray
     rank: np.ndarray
     distance: np.ndarray
     gather: np.ndarray
-    unsort: np.ndarray
+    lower: np.ndarray
 
 
-def count_below(ranked: np.ndarray, midpoint: np.ndarray) -> np.ndarray:
-    """n[r, p, q] = #{m: ranked[r, m] < midpoint[r, p, q]}, each row of ``ranked`` sorted.
+def count_below(position: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """n[r, i, j] = #{k: x_k < (x_i + x_j)/2}, with ``order`` each row's argsort of ``position``.
 
     An exact count, so it does not matter how it is looped: a binary search per
-    replicate when replicates are few, one comparison per voter when actors are.
+    replicate (its midpoints taken in sorted order) when replicates are few, one
+    comparison per voter when actors are.
     """
-    replicates, actors = ranked.shape
+    replicates, actors = position.shape
+    ranked = np.take_along_axis(position, order, axis=1)
     if replicates <= actors:
-        below = np.empty(midpoint.shape, dtype=np.intp)
+        below = np.empty((replicates, actors, actors), dtype=np.intp)
         for r in range(replicates):
-            below[r] = np.searchsorted(ranked[r], midpoint[r], side="left")
+            # (x_i + x_(q))/2 rises with q: searched in that order, then put back in actor order.
+            below[r][:, order[r]] = np.searchsorted(ranked[r], (position[r, :, None] + ranked[r]) * 0.5)
         return below
-    below = np.zeros(midpoint.shape, dtype=np.intp)
+    midpoint = (position[:, :, None] + position[:, None, :]) * 0.5
+    below = np.zeros(midpoint.shape, dtype=np.uint8 if actors < 256 else np.intp)
     for m in range(actors):
         below += ranked[:, m, None, None] < midpoint
     return below
@@ -94,11 +98,12 @@ def sorted_voters(position: np.ndarray, width: np.ndarray) -> SortedVoters:
     ranked = position[rows, order]
     rank = np.empty_like(order)
     rank[rows, order] = np.arange(actors)
-    split = count_below(ranked, (ranked[:, :, None] + ranked[:, None, :]) * 0.5)
-    planes = np.arange(replicates)[:, None, None]
-    gather = (planes * (actors + 1) + split) * actors + np.arange(actors)
-    unsort = (planes * actors + rank[:, :, None]) * actors + rank[:, None, :]
-    return SortedVoters(order, rank, distance(ranked, width), gather, unsort)
+    split = count_below(position, order)
+    offset = rows[:, :, None] * ((actors + 1) * actors) + rank[:, None, :]
+    gather = np.multiply(split, actors, dtype=np.intp)
+    gather += offset
+    lower = rank[:, :, None] < rank[:, None, :]
+    return SortedVoters(order, rank, distance(ranked, width), gather, lower)
 
 
 def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray | None, width: np.ndarray,
@@ -130,20 +135,22 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
     voters = sorted_voters(position, width) if voters is None else voters
     replicates, actors = position.shape
     rows = np.arange(replicates)[:, None]
-    # In sorted order, voters (m) and candidates (p, q) alike: weighted[r, m, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
+    # Voters (m) and candidates (q) in sorted order: weighted[r, m, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
     weighted = voters.distance if risk is None else voters.distance ** risk[rows, voters.order][:, :, None]
     weighted = weight[rows, voters.order][:, :, None] * weighted
     running = np.zeros((replicates, actors + 1, actors))
     np.cumsum(weighted, axis=1, out=running[:, 1:])
-    at_split = np.take(running, voters.gather)  # [r, p, q] = B[r, n_pq, q]
-    below = at_split - np.swapaxes(at_split, 1, 2)  # the voters below the midpoint: p's favour if p < q
-    column = running[:, actors]
-    above = (column[:, None, :] - column[:, :, None]) - below  # those above it: p's favour if p > q
-    favour = np.where(np.triu(np.ones((actors, actors), dtype=bool), 1), below, above)
+    # Back in actor order: at_split[r, i, j] = Σ over the n_ij lowest voters of w_k g_kj.
+    at_split = np.take(running, voters.gather)
+    below = at_split - np.swapaxes(at_split, 1, 2)  # i's favour over j when x_i is the lower
+    column = running[:, actors][rows, voters.rank]  # Σ_k w_k g_kj
+    above = column[:, None, :] - column[:, :, None]
+    above -= below  # i's favour over j when x_i is the higher
+    favour = np.where(voters.lower, below, above)
     np.maximum(favour, 0.0, out=favour)
     if normalisation == "pair":
         total = favour + np.swapaxes(favour, 1, 2)
     else:
         total = 2.0 * favour.reshape(replicates, -1).sum(axis=1)[:, None, None]
-    probability = np.divide(favour, total, out=np.zeros_like(favour), where=total > 0)
-    return np.take(probability, voters.unsort)
+    # Where a total is 0 so is every favour in it: P = 0 there.
+    return np.divide(favour, total, out=favour, where=total > 0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.bdm.forecast import forecast_weights, weighted_mean, weighted_median
-from sim.bdm.probability import sorted_voters, win_probability
+from sim.bdm.probability import distance, sorted_voters, win_probability
 from sim.bdm.readings import SCHOLZ_CODE, BDMReading
 from sim.bdm.utility import contest_utilities, expected_utility, risk_exponents
 
@@ -129,7 +129,7 @@ def bdm_round(position: np.ndarray, capability: np.ndarray, salience: np.ndarray
     weight = capability * salience
     central = forecast_weights(capability, salience)
     voters = sorted_voters(position, width)
-    delta = np.take(voters.distance, voters.unsort)  # δ[r, i, j], the same bits as distance(position, width)
+    delta = distance(position, width)
     p_neutral = win_probability(position, weight, None, width, reading.probability, voters=voters)
     eu_neutral = expected_utility(position, salience, central, p_neutral, 1.0, width, reading, delta=delta)
     risk = risk_exponents(eu_neutral)
