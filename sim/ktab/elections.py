@@ -13,7 +13,7 @@ import math
 import numba
 import numpy as np
 
-from sim.ktab.numpy_sum import pairwise_sum
+from sim.ktab.numpy_sum import pairwise_plan, pairwise_sum
 
 __all__ = ["BINARY", "PROP", "PROPBIN", "PROPCBC", "CUBIC", "ASYMPROSP", "coalition_strengths", "conditional_pce",
            "markov_incentive_pce", "markov_uniform_pce", "pce", "victory_probabilities", "vote"]
@@ -67,7 +67,9 @@ def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: int, pair
     """
     voters, options = utility.shape
     strengths = np.zeros((options, options))
-    if pairwise_voters:
+    if pairwise_voters and rule == PROP:
+        _prop_strengths_pairwise(weight, utility, strengths)
+    elif pairwise_voters:
         by_option = np.ascontiguousarray(utility.T)
         votes = np.empty(voters)
         for i in range(options):
@@ -97,6 +99,55 @@ def coalition_strengths(weight: np.ndarray, utility: np.ndarray, rule: int, pair
             strengths[i, j] = MIN_COALITION + strengths[i, j]
         strengths[i, i] = MIN_COALITION
     return strengths
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _prop_strengths_pairwise(weight: np.ndarray, utility: np.ndarray, strengths: np.ndarray) -> None:
+    r""":math:`\sum_k \max(0, w_k (u_{ki} - u_{kj}))` for every (i, j), summed over k in NumPy's pairwise order.
+
+    Runs :func:`sim.ktab.numpy_sum.pairwise_plan` for all j at once (row i of the result
+    at a time), so that the innermost loops run along contiguous rows of ``utility``.
+    """
+    voters, options = utility.shape
+    plan = pairwise_plan(voters)
+    partial = np.empty((plan.shape[0] + 1, options))
+    lanes = np.empty((8, options))
+    for i in range(options):
+        top = 0
+        for step in range(plan.shape[0]):
+            start, length = plan[step, 0], plan[step, 1]
+            if length < 0:
+                left, right = partial[top - 2], partial[top - 1]
+                for j in range(options):
+                    left[j] = left[j] + right[j]
+                top -= 1
+                continue
+            out = partial[top]
+            top += 1
+            whole = 0
+            if length < 8:
+                out[:] = 0.0
+            else:
+                for lane in range(8):
+                    k = start + lane
+                    w, u_ki, u_k, acc = weight[k], utility[k, i], utility[k], lanes[lane]
+                    for j in range(options):
+                        acc[j] = max(w * (u_ki - u_k[j]), 0.0)
+                whole = length - length % 8
+                for block in range(8, whole, 8):
+                    for lane in range(8):
+                        k = start + block + lane
+                        w, u_ki, u_k, acc = weight[k], utility[k, i], utility[k], lanes[lane]
+                        for j in range(options):
+                            acc[j] += max(w * (u_ki - u_k[j]), 0.0)
+                for j in range(options):
+                    out[j] = ((lanes[0, j] + lanes[1, j]) + (lanes[2, j] + lanes[3, j])) + (
+                        (lanes[4, j] + lanes[5, j]) + (lanes[6, j] + lanes[7, j]))
+            for k in range(start + whole, start + length):
+                w, u_ki, u_k = weight[k], utility[k, i], utility[k]
+                for j in range(options):
+                    out[j] += max(w * (u_ki - u_k[j]), 0.0)
+        strengths[i] = partial[0]
 
 
 @numba.njit(cache=True, error_model="numpy")

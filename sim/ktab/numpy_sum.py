@@ -191,3 +191,41 @@ def row_sum(values: np.ndarray) -> np.ndarray:
         row = np.ascontiguousarray(values[r])
         out[r] = pairwise_sum(row, 0, row.shape[0])
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def pairwise_plan(count: int) -> np.ndarray:
+    """NumPy's pairwise summation of ``count`` numbers as a postfix programme, rows ``(start, length)``.
+
+    A row with length >= 0 sums the block ``[start, start + length)`` (at most 128 numbers,
+    :func:`_block_sum`); a row with length -1 adds the last two partial sums (left + right).
+    Executing it over many sums at once (:func:`sim.ktab.elections.coalition_strengths`)
+    adds each in exactly the order of :func:`pairwise_sum`.
+    """
+    plan = np.empty((4 * (count // 64 + 2), 2), np.int64)
+    size = 0
+    stack = np.empty((64, 3), np.int64)  # start, length, stage
+    stack[0, 0], stack[0, 1], stack[0, 2] = 0, count, 0
+    top = 0
+    while top >= 0:
+        start, length, stage = stack[top, 0], stack[top, 1], stack[top, 2]
+        if length <= _BLOCK:
+            plan[size, 0], plan[size, 1] = start, length
+            size += 1
+            top -= 1
+            continue
+        half = length // 2
+        half -= half % 8
+        if stage == 0:
+            stack[top, 2] = 1
+            top += 1
+            stack[top, 0], stack[top, 1], stack[top, 2] = start, half, 0
+        elif stage == 1:
+            stack[top, 2] = 2
+            top += 1
+            stack[top, 0], stack[top, 1], stack[top, 2] = start + half, length - half, 0
+        else:
+            plan[size, 0], plan[size, 1] = start, -1
+            size += 1
+            top -= 1
+    return plan[:size]
