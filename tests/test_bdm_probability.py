@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.bdm import AS_PRINTED, SCHOLZ_CODE, BDMReading, bdm_round, bdm_run, win_probability
+from sim.bdm import (
+    AS_PRINTED,
+    SCHOLZ_CODE,
+    BDMReading,
+    bdm_round,
+    bdm_run,
+    win_probability,
+)
 from sim.bdm.probability import count_below
 from tests.protocols.test_bdm import CAPABILITY, POSITION, SALIENCE
 

@@ -47,17 +47,20 @@ class SortedVoters:
     """Each replicate's actors sorted by position, and where each dyad's midpoint splits them.
 
     ``order[r, m]`` is the actor m-th from the low end (ties in index order), ``rank``
-    its inverse and ``distance[r, m, q]`` = |x_(m) - x_(q)|/Δ. For a dyad (i, j),
+    its inverse and ``distance[m, r, q]`` = |x_(m) - x_(q)|/Δ in replicate r (voters
+    first, so that running sums over them run along the first axis). For a dyad (i, j),
     :math:`n_{ij}` is the number of actors strictly below (x_i + x_j)/2;
-    ``gather[r, i, j]`` indexes entry (n_ij, rank_j) of a flattened
-    ``(R, A + 1, A)`` array of running sums over sorted voters, and ``lower[r, i, j]``
-    says whether i comes before j in the sorted order.
+    ``gather[r, i, j]`` indexes entry (n_ij, r, rank_j) of a flattened ``(A + 1, R, A)``
+    array of running sums over sorted voters, ``gather_swapped[r, i, j]`` is
+    ``gather[r, j, i]``, and ``lower`` lists the flat indices of the dyads (r, i, j)
+    where i comes before j in the sorted order.
     """
 
     order: np.ndarray
     rank: np.ndarray
     distance: np.ndarray
     gather: np.ndarray
+    gather_swapped: np.ndarray
     lower: np.ndarray
 
 
@@ -99,11 +102,13 @@ def sorted_voters(position: np.ndarray, width: np.ndarray) -> SortedVoters:
     rank = np.empty_like(order)
     rank[rows, order] = np.arange(actors)
     split = count_below(position, order)
-    offset = rows[:, :, None] * ((actors + 1) * actors) + rank[:, None, :]
-    gather = np.multiply(split, actors, dtype=np.intp)
-    gather += offset
-    lower = rank[:, :, None] < rank[:, None, :]
-    return SortedVoters(order, rank, distance(ranked, width), gather, lower)
+    # Index of entry (n_ij, r, rank_j) of the (A + 1, R, A) running sums, and of (n_ji, r, rank_i).
+    gather = np.multiply(split, replicates * actors, dtype=np.intp)
+    gather += rows[:, :, None] * actors + rank[:, None, :]
+    lower = np.flatnonzero(rank[:, :, None] < rank[:, None, :])
+    # Voters first: distance[m, r, q] = |x_(m) - x_(q)|/Δ of replicate r.
+    spread = np.abs(ranked.T[:, :, None] - ranked[None, :, :]) / width[None, :, None]
+    return SortedVoters(order, rank, spread, gather, np.ascontiguousarray(np.swapaxes(gather, 1, 2)), lower)
 
 
 def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray | None, width: np.ndarray,
@@ -135,18 +140,22 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
     voters = sorted_voters(position, width) if voters is None else voters
     replicates, actors = position.shape
     rows = np.arange(replicates)[:, None]
-    # Voters (m) and candidates (q) in sorted order: weighted[r, m, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
-    weighted = voters.distance if risk is None else voters.distance ** risk[rows, voters.order][:, :, None]
-    weighted = weight[rows, voters.order][:, :, None] * weighted
-    running = np.zeros((replicates, actors + 1, actors))
-    np.cumsum(weighted, axis=1, out=running[:, 1:])
-    # Back in actor order: at_split[r, i, j] = Σ over the n_ij lowest voters of w_k g_kj.
-    at_split = np.take(running, voters.gather)
-    below = at_split - np.swapaxes(at_split, 1, 2)  # i's favour over j when x_i is the lower
-    column = running[:, actors][rows, voters.rank]  # Σ_k w_k g_kj
-    above = column[:, None, :] - column[:, :, None]
-    above -= below  # i's favour over j when x_i is the higher
-    favour = np.where(voters.lower, below, above)
+    # Voters (m) and candidates (q) in sorted order: weighted[m, r, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
+    weighted = voters.distance if risk is None else voters.distance ** risk[rows, voters.order].T[:, :, None]
+    weighted = weight[rows, voters.order].T[:, :, None] * weighted
+    running = np.zeros((actors + 1, replicates, actors))
+    if replicates == 1:
+        np.cumsum(weighted, axis=0, out=running[1:])
+    else:  # the same sums, voter after voter; faster than numpy's accumulate along a leading axis
+        for m in range(actors):
+            np.add(running[m], weighted[m], out=running[m + 1])
+    # In actor order: B[r, i, j] = Σ over the n_ij lowest voters of w_k g_kj (and its transpose).
+    below = np.take(running, voters.gather)
+    below -= np.take(running, voters.gather_swapped)  # i's favour over j when x_i is the lower
+    column = running[actors][rows, voters.rank]  # Σ_k w_k g_kj
+    favour = column[:, None, :] - column[:, :, None]
+    favour -= below  # i's favour over j when x_i is the higher
+    np.put(favour, voters.lower, np.take(below, voters.lower))
     np.maximum(favour, 0.0, out=favour)
     if normalisation == "pair":
         total = favour + np.swapaxes(favour, 1, 2)
