@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 __all__ = ["ExpectedUtility"]
 
 _FROM_READING = "reading"
-BLOCK_ELEMENTS = 1 << 18
-"""Replicates x actors^2 in one block of a round: each (replicates, A, A) array of it then takes 2 MB."""
+BLOCK_ELEMENTS = 1 << 14
+"""Replicates x actors^2 in one block of a round (at least one replicate): each (replicates, A, A) array
+of it then takes at most 128 kB, or one replicate's A^2 numbers. Larger blocks were slower, not faster
+(benchmarks/bench_bdm.py: 1.2 s instead of 0.8 s a run at 200 actors with blocks of 2^18), the arrays
+no longer fitting in cache; memory stays bounded whatever the number of replicates."""
 
 
 @register
