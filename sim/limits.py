@@ -137,8 +137,10 @@ def protocol_limits(name: str) -> ProtocolLimits:
     return PROTOCOL_LIMITS.get(name, DEFAULT_PROTOCOL_LIMITS)
 
 MAX_MONTE_CARLO_BYTES = 4_000_000_000
-"""Memory a Monte Carlo's tables may take (``negsim run --runs N``, :func:`sim.runner.monte_carlo`),
-as :func:`sim.runner.monte_carlo_bytes` estimates its peak before any run: a Monte Carlo holds its
-runs (and trajectories and traces) in memory, so a larger one is refused, pointing to a sweep,
-which writes its runs to disk in parts. For Vilnius that is about 2 million runs, or about 130,000
-with every run's trace."""
+"""Memory a Monte Carlo may take (``negsim run --runs N``, :func:`sim.runner.monte_carlo`), as
+:func:`sim.runner.monte_carlo_bytes` (held) or :func:`sim.runner.streamed_bytes` (streamed) estimates
+its peak before any run. ``negsim run --runs N`` summarises and writes its runs as they finish, keeping
+a few numbers a run for the summary's quantiles (for Vilnius 13, counted at 16 bytes each: some
+18 million runs fit); with ``--trace`` (or ``--trajectories --out``) it holds every table whole (Vilnius: about
+2 million runs, or about 130,000 with every run's trace). :func:`sim.runner.monte_carlo` returns
+the runs table whole, so it is held."""

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["RUN_FORMAT", "dumps", "write_parquet", "write_parquet_checksummed", "write_results", "write_text"]
+__all__ = ["RUN_FORMAT", "ParquetStream", "dumps", "write_parquet", "write_parquet_checksummed", "write_results", "write_text"]
 
 def _clean(value: Any) -> Any:
     """JSON-ready: NaN and infinities become null, NumPy scalars become Python ones."""
@@ -55,16 +55,52 @@ def _atomic_write(path: Path, write) -> None:
 RUN_FORMAT = "negsim-run/1"
 
 
-def write_results(out_dir: str | Path, table: pa.Table, summary: dict[str, Any], manifest: dict[str, Any],
+class ParquetStream:
+    """A Parquet file written batch by batch: to a temporary name beside ``path``, renamed into
+    place by :meth:`commit` (so an interrupted run leaves no partial file), or removed by :meth:`discard`."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema):
+        self.path = Path(path)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        os.close(handle)
+        self.temporary = Path(temporary)
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(temporary, schema)
+
+    def write(self, table: pa.Table) -> None:
+        """Append a batch of rows (one row group)."""
+        assert self._writer is not None, "the stream is closed"
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def commit(self) -> Path:
+        """Finish the file and rename it into place."""
+        assert self._writer is not None, "the stream is closed"
+        self._writer.close()
+        self._writer = None
+        os.chmod(self.temporary, 0o666 & ~_umask())
+        os.replace(self.temporary, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (after a failure)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.temporary.unlink(missing_ok=True)
+
+
+def write_results(out_dir: str | Path, table: pa.Table | None, summary: dict[str, Any], manifest: dict[str, Any],
                   trajectories: pa.Table | None = None, trace: pa.Table | None = None) -> list[Path]:
     """Write ``runs.parquet``, ``summary.json``, ``manifest.json`` (and ``trajectories.parquet``, ``trace.parquet``).
 
     Each file goes to a temporary name before being renamed into place, so an
-    error leaves no partial file.
+    error leaves no partial file. ``table`` None: ``runs.parquet`` was streamed
+    there already (:class:`ParquetStream`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_parquet(out / "runs.parquet", table)]
+    written = [write_parquet(out / "runs.parquet", table) if table is not None else out / "runs.parquet"]
     if trajectories is not None:
         written.append(write_parquet(out / "trajectories.parquet", trajectories))
     if trace is not None:

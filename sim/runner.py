@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -12,7 +12,8 @@ from sim.model import NegotiationModel
 from sim.records import runs_schema, table_from_records
 from sim.scenario.scenario import Scenario
 
-__all__ = ["ENGINES", "MonteCarlo", "monte_carlo", "run"]
+__all__ = ["ENGINES", "MonteCarlo", "check_monte_carlo_size", "monte_carlo", "monte_carlo_bytes", "run",
+           "stream_monte_carlo", "streamed_bytes"]
 
 ENGINES = ("ensemble", "mesa")
 ENSEMBLE_BATCH = 1000
@@ -101,12 +102,34 @@ def monte_carlo_bytes(scenario: Scenario, runs: int, *, trajectories: bool = Fal
     return BASE_BYTES + int(runs * (2.5 * row + 1.2 * extra))
 
 
+def streamed_bytes(scenario: Scenario, runs: int) -> int:
+    """An estimate of a streamed Monte Carlo's peak memory (:func:`stream_monte_carlo`).
+
+    ``BASE_BYTES`` + two batches of the runs table (one being built, one being written) + one
+    pass of the kernel (:data:`sim.ensemble.PASS_BYTES`) + ``2 x 8`` bytes for each number a run
+    the summary keeps (:func:`sim.summary.kept_columns`: agreement, rounds, statements, bands and
+    forecasts; the factor covers the copy taking quantiles makes).
+    """
+    from sim.ensemble import PASS_BYTES
+    from sim.summary import kept_columns
+
+    schema = runs_schema(scenario)
+    row = sum(32 if pa.types.is_list(f.type) or pa.types.is_string(f.type) else 8 for f in schema)
+    batch = 2 * 2.5 * row * min(runs, ENSEMBLE_BATCH)
+    return BASE_BYTES + int(batch) + PASS_BYTES + int(runs * 16 * len(kept_columns(scenario)))
+
+
 def check_monte_carlo_size(scenario: Scenario, runs: int, *, trajectories: bool = False,
-                           trace: bool = False) -> list[str]:
-    """Why a Monte Carlo of ``runs`` cannot be held in memory (:data:`sim.limits.MAX_MONTE_CARLO_BYTES`); empty if it can."""
+                           trace: bool = False, streamed: bool = False) -> list[str]:
+    """Why a Monte Carlo of ``runs`` cannot be held in memory (:data:`sim.limits.MAX_MONTE_CARLO_BYTES`); empty if it can.
+
+    ``streamed``: the runs are summarised and written as they finish (:func:`stream_monte_carlo`),
+    not held (:func:`streamed_bytes`).
+    """
     from sim.limits import MAX_MONTE_CARLO_BYTES
 
-    need = monte_carlo_bytes(scenario, runs, trajectories=trajectories, trace=trace)
+    need = (streamed_bytes(scenario, runs) if streamed
+            else monte_carlo_bytes(scenario, runs, trajectories=trajectories, trace=trace))
     if need <= MAX_MONTE_CARLO_BYTES:
         return []
     what = " with every run's trace" if trace else " with every run's trajectory" if trajectories else ""
@@ -146,20 +169,33 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
         raise ValueError(too_big[0])
     root = scenario.seed if seed is None else int(seed)
     parts, paths, traces = [], [], []
+    for table, path, trace_part in _batches(scenario, runs, root, engine, progress, trajectories, trace):
+        parts.append(table)
+        if trajectories:
+            paths.append(path)
+        if trace:
+            traces.append(trace_part)
+    return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts), engine=engine,
+                      trajectories=pa.concat_tables(paths) if trajectories else None,
+                      trace=pa.concat_tables(traces) if trace else None)
+
+
+def _batches(scenario: Scenario, runs: int, root: int, engine: str, progress: Callable[[int], None] | None,
+             trajectories: bool = False, trace: bool = False
+             ) -> Iterator[tuple[pa.Table, pa.Table | None, pa.Table | None]]:
+    """The runs in replicate order, :data:`ENSEMBLE_BATCH` at a time: (runs, trajectories, trace) tables."""
     if engine == "ensemble":
         for start in range(0, runs, ENSEMBLE_BATCH):
             batch = range(start, min(start + ENSEMBLE_BATCH, runs))
             result = run_ensemble(scenario, root, batch, trajectories=trajectories, trace=trace)
-            parts.append(result.table())
-            if trajectories:
-                paths.append(result.trajectory_table())
-            if trace:
-                traces.append(result.trace_table())
+            yield (result.table(), result.trajectory_table() if trajectories else None,
+                   result.trace_table() if trace else None)
             if progress is not None:
                 progress(len(batch))
-    else:
-        records = []
-        for replicate in range(runs):
+        return
+    for start in range(0, runs, ENSEMBLE_BATCH):
+        records, paths, traces = [], [], []
+        for replicate in range(start, min(start + ENSEMBLE_BATCH, runs)):
             model = NegotiationModel(scenario, seed=root, replicate=replicate, collect=trajectories, trace=trace)
             model.run()
             records.append(model.outcome(run_id=replicate).to_record())
@@ -169,10 +205,41 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
                 traces.append(model.trace_table())
             if progress is not None:
                 progress(1)
-        parts.append(table_from_records(records, scenario))
-    return MonteCarlo(scenario=scenario, seed=root, table=pa.concat_tables(parts), engine=engine,
-                      trajectories=pa.concat_tables(paths) if trajectories else None,
-                      trace=pa.concat_tables(traces) if trace else None)
+        yield (table_from_records(records, scenario), pa.concat_tables(paths) if trajectories else None,
+               pa.concat_tables(traces) if trace else None)
+
+
+def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
+                       progress: Callable[[int], None] | None = None,
+                       write: Callable[[pa.Table], None] | None = None) -> dict:
+    """Run ``runs`` replicates and summarise them as they finish, in memory bounded whatever ``runs`` is.
+
+    The runs are those of :func:`monte_carlo` (same seeds, same rows); each batch of
+    :data:`ENSEMBLE_BATCH` is handed to ``write`` (e.g. a Parquet writer's ``write_table``)
+    and folded into a :class:`sim.summary.Summariser`, then dropped. Memory holds one batch,
+    one pass of the kernel (:func:`sim.ensemble.replicates_per_pass`) and the few numbers a
+    run the summary keeps for its quantiles (:func:`streamed_bytes`).
+
+    Returns
+    -------
+    dict
+        :func:`sim.summary.summarise` of all the runs.
+    """
+    from sim.summary import Summariser
+
+    if runs < 1:
+        raise ValueError(f"runs must be >= 1, got {runs}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if too_big := check_monte_carlo_size(scenario, runs, streamed=True):
+        raise ValueError(too_big[0])
+    root = scenario.seed if seed is None else int(seed)
+    summariser = Summariser(scenario, root)
+    for table, _, _ in _batches(scenario, runs, root, engine, progress):
+        if write is not None:
+            write(table)
+        summariser.add(table)
+    return summariser.result()
 
 
 def _model_trajectory(model: NegotiationModel, run_id: int) -> pa.Table:

@@ -12,7 +12,7 @@ from sim import wording as bands
 from sim.records import possible_members
 from sim.scenario.scenario import Scenario
 
-__all__ = ["QUANTILES", "agreement_interval", "summarise"]
+__all__ = ["QUANTILES", "SUMMARY_BLOCK", "Summariser", "agreement_interval", "kept_columns", "summarise"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -41,13 +41,145 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
 
 
-def _share_listed(lists: list[list[str]], actor: str) -> float:
-    return sum(actor in listed for listed in lists) / len(lists)
+SUMMARY_BLOCK = 1000
+"""Rows the summary folds in at a time: sums are taken per block of this many runs, then added in
+order, so a summary does not depend on how its runs were handed over (at once, or batch by batch)."""
 
 
-def _mean_or_none(values: np.ndarray) -> float | None:
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if finite.size else None
+def kept_columns(scenario: Scenario) -> list[str]:
+    """The columns a summary keeps whole, for its quantiles and band shares: a few numbers a run."""
+    names = ["agreed"]
+    for track in scenario.tracks:
+        names += [f"{track.id}.agreed", f"{track.id}.round"]
+        for d in track.all_dims:
+            names += [f"statement.{scenario.dimension_ids[d]}", f"band.{scenario.dimension_ids[d]}"]
+        if track.rule_kind == "forecast":
+            names += [f"forecast.{name}.{scenario.dimension_ids[d]}" for name in ("median", "mean") for d in track.dims]
+    return names
+
+
+class Summariser:
+    """The Monte Carlo summary of a runs table, folded in batch by batch, in bounded memory.
+
+    ``add`` takes the runs in any batches, in run order; ``result`` gives what
+    :func:`summarise` gives for the whole table. Per run it keeps only the columns the
+    quantiles and wording shares need (:func:`kept_columns`: the agreement flags and
+    rounds, the statements and their bands, the forecasts); who blocks and signs is
+    counted, and mean utilities and concessions are summed (per block of
+    :data:`SUMMARY_BLOCK` runs), as they come.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int):
+        self.scenario = scenario
+        self.seed = seed
+        self.runs = 0
+        self._kept_names = kept_columns(scenario)
+        self._kept: list[pa.Table] = []
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._ids = pa.array(scenario.actor_ids, type=pa.string())
+        self._members = {track.id: [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
+                         for track in scenario.tracks}
+        actors = len(scenario.actor_ids)
+        self._listed = {(track.id, kind): np.zeros(actors, dtype=np.int64) for track in scenario.tracks
+                        for kind in ("blockers", "signatories")}
+        self._signatory_counts: list[np.ndarray] = []
+        self._sums = {(kind, track.id, a): [0.0, 0] for kind in ("utility", "concession")
+                      for track in scenario.tracks for a in self._members[track.id]}
+
+    def add(self, table: pa.Table) -> None:
+        """Fold in the next runs (rows in run order, with the runs table's columns)."""
+        if table.num_rows == 0:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= SUMMARY_BLOCK:
+            pending = pa.concat_tables(self._pending)
+            whole = (pending.num_rows // SUMMARY_BLOCK) * SUMMARY_BLOCK
+            for start in range(0, whole, SUMMARY_BLOCK):
+                self._fold(pending.slice(start, SUMMARY_BLOCK))
+            rest = pending.slice(whole)
+            self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def _fold(self, block: pa.Table) -> None:
+        import pyarrow.compute as pc
+
+        self.runs += block.num_rows
+        self._kept.append(block.select(self._kept_names).combine_chunks())
+        for track in self.scenario.tracks:
+            for kind in ("blockers", "signatories"):
+                listed = block.column(f"{track.id}.{kind}")
+                names = pc.list_flatten(listed)
+                if len(names):
+                    index = pc.index_in(names, value_set=self._ids).to_numpy(zero_copy_only=False)
+                    self._listed[(track.id, kind)] += np.bincount(index, minlength=len(self._ids))
+            if track.rule_kind == "opt_in":
+                lengths = pc.list_value_length(block.column(f"{track.id}.signatories"))
+                self._signatory_counts.append(lengths.to_numpy(zero_copy_only=False).astype(float))
+            for kind in ("utility", "concession"):
+                for a in self._members[track.id]:
+                    values = _column(block, f"{kind}.{track.id}.{a}")
+                    finite = values[np.isfinite(values)]
+                    total = self._sums[(kind, track.id, a)]
+                    total[0] += float(finite.sum())
+                    total[1] += finite.size
+
+    def _mean(self, kind: str, track: str, actor: str) -> float | None:
+        total, count = self._sums[(kind, track, actor)]
+        return total / count if count else None
+
+    def result(self) -> dict[str, Any]:
+        """The summary of every run added so far (see :func:`summarise`)."""
+        if self._pending:  # the last, partial block
+            self._fold(pa.concat_tables(self._pending))
+            self._pending, self._pending_rows = [], 0
+        if self.runs == 0:
+            raise ValueError("no runs to summarise")
+        scenario, runs = self.scenario, self.runs
+        table = pa.concat_tables(self._kept)
+        summary: dict[str, Any] = {
+            "scenario": scenario.name,
+            "runs": runs,
+            "seed": self.seed,
+            "agreement": _probability(_column(table, "agreed")),
+            "tracks": [],
+        }
+        for track in scenario.tracks:
+            agreed = _column(table, f"{track.id}.agreed").astype(bool)
+            rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
+            dims = [scenario.dimension_ids[d] for d in track.all_dims]
+            forecast = track.rule_kind == "forecast"
+            counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
+            statement = {d: _quantiles(_column(table, f"statement.{d}")[counted]) for d in dims}
+            wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
+            actors = self._members[track.id]
+            index = scenario.actor_index
+            entry: dict[str, Any] = {
+                "track": track.id,
+                "rule": track.rule_kind,
+                "protocol": track.protocol,
+                "agreement": _probability(agreed),
+                "rounds": _quantiles(rounds[agreed]),
+                "statement": statement,
+                "wording_at_median": wording,
+                "wording_shares": {},
+                "modal_band": {},
+                "blocking": {a: int(self._listed[(track.id, "blockers")][index[a]]) / runs for a in actors},
+                "mean_utility": {a: self._mean("utility", track.id, a) for a in actors},
+                "mean_concession": {a: self._mean("concession", track.id, a) for a in actors},
+            }
+            for d in dims:
+                entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, table, d)
+            if forecast:
+                entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
+                                     for name in ("median", "mean")}
+                entry["settled"] = entry["agreement"]  # for a forecast, agreement means the model settled
+                del entry["blocking"]  # nobody blocks a forecast
+            if track.rule_kind == "opt_in":
+                entry["signing"] = {a: int(self._listed[(track.id, "signatories")][index[a]]) / runs for a in actors}
+                entry["signatories"] = _quantiles(np.concatenate(self._signatory_counts))
+            summary["tracks"].append(entry)
+        return summary
 
 
 def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
@@ -66,49 +198,9 @@ def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
     track), so the shares sum to 1 (:func:`sim.wording.band_shares`); ``modal_band``
     is the band most runs land in. ``wording_at_median`` is the wording of the median
     statement, kept for compatibility.
+
+    The same as folding the table into a :class:`Summariser` in batches of any size.
     """
-    runs = table.num_rows
-    summary: dict[str, Any] = {
-        "scenario": scenario.name,
-        "runs": runs,
-        "seed": seed,
-        "agreement": _probability(_column(table, "agreed")),
-        "tracks": [],
-    }
-    for track in scenario.tracks:
-        agreed = _column(table, f"{track.id}.agreed").astype(bool)
-        rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
-        dims = [scenario.dimension_ids[d] for d in track.all_dims]
-        forecast = track.rule_kind == "forecast"
-        counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
-        statement = {d: _quantiles(_column(table, f"statement.{d}")[counted]) for d in dims}
-        wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
-        actors = [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
-        blockers = table.column(f"{track.id}.blockers").to_pylist()
-        entry: dict[str, Any] = {
-            "track": track.id,
-            "rule": track.rule_kind,
-            "protocol": track.protocol,
-            "agreement": _probability(agreed),
-            "rounds": _quantiles(rounds[agreed]),
-            "statement": statement,
-            "wording_at_median": wording,
-            "wording_shares": {},
-            "modal_band": {},
-            "blocking": {a: _share_listed(blockers, a) for a in actors},
-            "mean_utility": {a: _mean_or_none(_column(table, f"utility.{track.id}.{a}")) for a in actors},
-            "mean_concession": {a: _mean_or_none(_column(table, f"concession.{track.id}.{a}")) for a in actors},
-        }
-        for d in dims:
-            entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, table, d)
-        if forecast:
-            entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
-                                 for name in ("median", "mean")}
-            entry["settled"] = entry["agreement"]  # for a forecast, agreement means the model settled
-            del entry["blocking"]  # nobody blocks a forecast
-        if track.rule_kind == "opt_in":
-            signatories = table.column(f"{track.id}.signatories").to_pylist()
-            entry["signing"] = {a: _share_listed(signatories, a) for a in actors}
-            entry["signatories"] = _quantiles(np.array([len(s) for s in signatories], dtype=float))
-        summary["tracks"].append(entry)
-    return summary
+    summariser = Summariser(scenario, seed)
+    summariser.add(table)
+    return summariser.result()

@@ -59,8 +59,10 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = override(scenario, args.set, source=args.scenario)
     if args.protocol:
         scenario = switch_protocol(scenario, args.protocol, source=args.scenario)
+    held = args.trace or (args.trajectories and bool(args.out))  # per-round tables are held whole
     if args.runs is not None and (too_big := runner.check_monte_carlo_size(
-            scenario, args.runs, trajectories=args.trajectories and bool(args.out), trace=args.trace)):
+            scenario, args.runs, trajectories=args.trajectories and bool(args.out), trace=args.trace,
+            streamed=not held)):
         return fail([f"--runs: {line}" for line in too_big])
     if args.runs is None:
         model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point, trace=args.trace)
@@ -79,20 +81,36 @@ def run_command(args: argparse.Namespace) -> int:
 
         quiet = args.quiet or not sys.stderr.isatty()
         with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
-            mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine or "ensemble",
-                                    progress=bar.update,
-                                    trajectories=args.trajectories and bool(args.out), trace=args.trace)
-        result = summary.summarise(scenario, mc.table, mc.seed)
-        table, paths, trace = mc.table, mc.trajectories, mc.trace
+            if held:
+                mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine or "ensemble",
+                                        progress=bar.update,
+                                        trajectories=args.trajectories and bool(args.out), trace=args.trace)
+                result = summary.summarise(scenario, mc.table, mc.seed)
+                table, paths, trace = mc.table, mc.trajectories, mc.trace
+            else:  # summarised and written as the runs finish: memory bounded at any --runs
+                stream = _open_stream(Path(args.out), scenario) if args.out else None
+                try:
+                    result = runner.stream_monte_carlo(scenario, args.runs, seed=args.seed,
+                                                       engine=args.engine or "ensemble", progress=bar.update,
+                                                       write=stream.write if stream else None)
+                except BaseException:
+                    if stream is not None:
+                        _close_stream(stream, keep=False)
+                    raise
+                table, paths, trace = stream, None, None
         report = text.format_monte_carlo(scenario, result)
     if args.out:
+        streamed = isinstance(table, output.ParquetStream)
         manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
-                    "runs": table.num_rows, "engine": (args.engine or "ensemble") if args.runs else "mesa",
+                    "runs": table.rows if streamed else table.num_rows,
+                    "engine": (args.engine or "ensemble") if args.runs else "mesa",
                     "package_version": __version__, "command": " ".join(["negsim", *sys.argv[1:]]),
                     "scenario": scenario_record(scenario, args.scenario)}
         if args.overwrite:
             remove_run_results(Path(args.out))
-        output.write_results(args.out, table, result, manifest, paths, trace)
+        if streamed:
+            _close_stream(table, keep=True)
+        output.write_results(args.out, None if streamed else table, result, manifest, paths, trace)
     if args.baselines:
         from sim.baselines import baselines
 
@@ -105,6 +123,31 @@ def run_command(args: argparse.Namespace) -> int:
                   if wanted]
         print(f"wrote {args.out}/ ({', '.join(['runs.parquet', 'summary.json', 'manifest.json', *extras])})")
     return 0
+
+
+def _open_stream(out: Path, scenario):
+    """``runs.parquet`` in ``out``, written as the runs finish (``out`` is created, and removed again
+    by :func:`_close_stream` if the run fails and it was made for it)."""
+    from sim.output import ParquetStream
+    from sim.records import runs_schema
+
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    stream = ParquetStream(out / "runs.parquet", runs_schema(scenario))
+    stream.created_folder = out if created else None
+    return stream
+
+
+def _close_stream(stream, keep: bool) -> None:
+    if keep:
+        stream.commit()
+        return
+    stream.discard()
+    if stream.created_folder is not None:
+        try:
+            stream.created_folder.rmdir()  # only if empty: nothing half-written is left
+        except OSError:
+            pass
 
 
 def experiment_point(args: argparse.Namespace):

@@ -1,0 +1,91 @@
+"""A Monte Carlo summarised and written as its runs finish: the same numbers as one held whole."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from sim.cli import main
+from sim.output import dumps
+from sim.runner import (ENSEMBLE_BATCH, check_monte_carlo_size, monte_carlo, monte_carlo_bytes, stream_monte_carlo,
+                        streamed_bytes)
+from sim.scenario import load_scenario
+from sim.summary import SUMMARY_BLOCK, Summariser, summarise
+from tests.conftest import SCENARIOS
+
+VILNIUS = load_scenario(SCENARIOS / "vilnius_2023.toml")
+HELD = monte_carlo(VILNIUS, 2 * SUMMARY_BLOCK + 137, seed=4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=900), min_size=1, max_size=12))
+def test_a_summary_does_not_depend_on_how_its_runs_were_handed_over(cuts):
+    table = HELD.table
+    summariser = Summariser(VILNIUS, HELD.seed)
+    start = 0
+    for size in cuts:
+        summariser.add(table.slice(start, size))
+        start += size
+    summariser.add(table.slice(start))
+    assert dumps(summariser.result()) == dumps(summarise(VILNIUS, table, HELD.seed))
+
+
+def test_the_streamed_summary_and_runs_equal_the_held_ones(tmp_path):
+    written = []
+    result = stream_monte_carlo(VILNIUS, HELD.runs, seed=4, write=written.append)
+    assert dumps(result) == dumps(summarise(VILNIUS, HELD.table, 4))
+    assert [t.num_rows for t in written][:2] == [ENSEMBLE_BATCH, ENSEMBLE_BATCH]
+    assert dumps(pa.concat_tables(written).to_pylist()) == dumps(HELD.table.to_pylist())
+
+
+def test_means_and_shares_are_the_plain_ones():
+    """The folded counts and sums give the shares and means computed directly from the columns."""
+    result = summarise(VILNIUS, HELD.table, 4)
+    consensus = next(t for t in result["tracks"] if t["rule"] == "unanimity")
+    for actor, share in consensus["blocking"].items():
+        listed = [actor in row for row in HELD.table.column(f"{consensus['track']}.blockers").to_pylist()]
+        assert share == sum(listed) / HELD.runs
+    for actor, mean in consensus["mean_utility"].items():
+        values = HELD.table.column(f"utility.{consensus['track']}.{actor}").to_numpy(zero_copy_only=False)
+        assert mean == pytest.approx(np.nanmean(values), rel=1e-12)
+
+
+def test_the_cli_streams_runs_parquet_and_its_summary(tmp_path):
+    out = tmp_path / "mc"
+    assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "2500", "--seed", "4", "--out", str(out),
+                 "--quiet"]) == 0
+    table = pq.read_table(out / "runs.parquet")
+    expected = monte_carlo(VILNIUS, 2500, seed=4).table
+    assert table.schema.equals(expected.schema) and dumps(table.to_pylist()) == dumps(expected.to_pylist())
+    assert json.loads((out / "summary.json").read_text()) == json.loads(dumps(summarise(VILNIUS, expected, 4)))
+    assert json.loads((out / "manifest.json").read_text())["runs"] == 2500
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_a_failed_streamed_run_leaves_nothing(tmp_path, monkeypatch):
+    import sim.runner
+
+    def broken(*args, **kwargs):
+        yield from []
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(sim.runner, "_batches", broken)
+    out = tmp_path / "mc"
+    with pytest.raises(RuntimeError, match="disk gone"):
+        main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "10", "--out", str(out), "--quiet"])
+    assert not out.exists()
+
+
+def test_streaming_needs_a_few_numbers_a_run_not_the_runs_table():
+    """Held whole, a billion Vilnius runs need terabytes; streamed, the summary's kept columns alone."""
+    huge = 10**7
+    assert check_monte_carlo_size(VILNIUS, huge)  # held: refused
+    assert check_monte_carlo_size(VILNIUS, huge, streamed=True) == []
+    per_run_held = monte_carlo_bytes(VILNIUS, 2) - monte_carlo_bytes(VILNIUS, 1)
+    per_run_streamed = streamed_bytes(VILNIUS, 2 * huge) - streamed_bytes(VILNIUS, huge)
+    assert per_run_streamed / huge < per_run_held / 5
