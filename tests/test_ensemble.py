@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.ensemble import run_ensemble
@@ -9,9 +10,9 @@ from sim.output import dumps
 from sim.protocols import registry
 from sim.records import runs_schema, table_from_records
 from sim.runner import run
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.scenario.variants import with_protocol
-from tests.conftest import SCENARIOS, actor, build, scenario_data
+from tests.conftest import SCENARIOS, actor, build, dimension, scenario_data
 
 VILNIUS = load_scenario(SCENARIOS / "vilnius_2023.toml")
 KTAB = load_scenario(SCENARIOS.parent / "tests" / "ktab" / "oracle" / "dummyData_3Dim.csv")
@@ -29,12 +30,30 @@ def noisy_majority() -> dict:
     return data
 
 
+def wide(protocol: str, actors: int = 24, dims: int = 12) -> Scenario:
+    """Many actors on many dimensions, every position uncertain: long enough rows for the compiled
+    loops' vector paths (a layout compiled apart for one replicate would change a run's last bits)."""
+    rng = np.random.default_rng(7)
+    names = [f"d{d}" for d in range(dims)]
+    forecast = protocol in ("bdm", "smp")
+    data = scenario_data([
+        actor(f"a{a}", {d: float(rng.uniform(0, 100)) for d in names}, capability=float(rng.uniform(1, 10)),
+              salience={d: float(rng.uniform(0.1, 1)) for d in names}, veto=not forecast,
+              position_sd={d: 5.0 for d in names})
+        for a in range(actors)], dims=[dimension(d) for d in names],
+        rule={"kind": "forecast" if forecast else "unanimity"}, deadline=8)
+    data["tracks"][0]["protocol"] = protocol
+    return build(data)
+
+
 SCENARIOS_BY_PROTOCOL = {
-    "mediated": [VILNIUS, build(noisy_majority())],
-    "concession": [with_protocol(VILNIUS, "concession")[0], with_protocol(build(noisy_majority()), "concession")[0]],
-    "alternating": [with_protocol(VILNIUS, "alternating")[0], with_protocol(build(noisy_majority()), "alternating")[0]],
-    "bdm": [with_protocol(VILNIUS, "bdm")[0]],
-    "smp": [KTAB],
+    "mediated": [VILNIUS, build(noisy_majority()), wide("mediated")],
+    "concession": [with_protocol(VILNIUS, "concession")[0], with_protocol(build(noisy_majority()), "concession")[0],
+                   wide("concession")],
+    "alternating": [with_protocol(VILNIUS, "alternating")[0], with_protocol(build(noisy_majority()), "alternating")[0],
+                    wide("alternating", actors=8, dims=10)],
+    "bdm": [with_protocol(VILNIUS, "bdm")[0], wide("bdm")],
+    "smp": [KTAB, wide("smp", actors=16)],
 }
 
 
@@ -61,3 +80,25 @@ def test_trajectories_stop_where_each_run_stopped():
     single = run(VILNIUS, seed=5, replicate=2).trajectory()
     mine = table[table["run_id"] == 2].reset_index(drop=True)
     assert list(mine["draft.membership_timing"]) == pytest.approx(list(single["draft.membership_timing"]))
+
+
+def test_a_run_does_not_depend_on_the_pass_it_is_played_in(monkeypatch):
+    """Passes are sized by the state's bytes (``PASS_BYTES``): one replicate a pass gives the same rows."""
+    import sim.ensemble
+
+    scenario = wide("mediated")
+    together = run_ensemble(scenario, 3, range(9)).table()
+    assert sim.ensemble.replicates_per_pass(scenario) >= 9
+    monkeypatch.setattr(sim.ensemble, "PASS_BYTES", 1)
+    assert sim.ensemble.replicates_per_pass(scenario) == 1
+    apart = run_ensemble(scenario, 3, range(9)).table()
+    assert dumps(apart.to_pylist()) == dumps(together.to_pylist())
+
+
+def test_passes_are_sized_by_the_state_not_by_a_count():
+    from sim.ensemble import MAX_PASS, PASS_BYTES, replicates_per_pass, state_bytes
+
+    small, large = wide("mediated", actors=4, dims=2), wide("mediated", actors=200, dims=12)
+    assert replicates_per_pass(small) == MAX_PASS
+    assert replicates_per_pass(large) == PASS_BYTES // state_bytes(large) < MAX_PASS
+    assert replicates_per_pass(large) * state_bytes(large) <= PASS_BYTES

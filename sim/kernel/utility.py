@@ -85,20 +85,22 @@ def contiguous_start(dims: np.ndarray) -> int:
 
 def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np.ndarray,
          dims: np.ndarray | None, rows: np.ndarray | None, normalise: bool) -> np.ndarray:
-    position = np.asarray(position, dtype=float)
-    weight = np.asarray(weight, dtype=float)
-    points = np.asarray(points, dtype=float)
+    # C order always: a (1, K) slice is both C and F contiguous while an (R, K) one is F, and each layout
+    # is compiled apart; one layout keeps a replicate's bits the same alone and in a batch
+    position = np.ascontiguousarray(position, dtype=float)
+    weight = np.ascontiguousarray(weight, dtype=float)
+    points = np.ascontiguousarray(points, dtype=float)
     if points.ndim == 2:  # one point per replicate (the draft): seen alike by every actor
         points = points[:, None, :]
     all_dims = position.shape[2]
-    dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
     replicates, actors = np.broadcast_shapes(points.shape[:2], position.shape[:2], weight.shape[:2])
     position = np.broadcast_to(position, (replicates, actors, all_dims))
     weight = np.broadcast_to(weight, (replicates, actors, all_dims))
     points = np.broadcast_to(points, (replicates, 1 if points.shape[1] == 1 else actors, len(dims)))
-    rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.ascontiguousarray(rows, dtype=np.bool_)
     out = np.full((replicates, actors), np.nan)
-    scale = 1.0 / np.asarray(width, dtype=float).reshape(-1)
+    scale = 1.0 / np.ascontiguousarray(width, dtype=float).reshape(-1)
     _weighted_distance(points, position, weight, dims, contiguous_start(dims), scale, rows, normalise, out)
     return out
 

@@ -40,11 +40,12 @@ def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarra
     -------
     array (R, K)
     """
-    position = np.asarray(position, dtype=float)
-    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    position = np.ascontiguousarray(position, dtype=float)  # one layout: see sim.kernel.utility._run
+    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
     out = np.empty((position.shape[0], len(dims)))
-    _weighted_means(position, np.broadcast_to(np.asarray(salience, dtype=float), position.shape),
-                    np.asarray(capability, dtype=float), np.asarray(members, dtype=np.bool_), dims, out)
+    _weighted_means(position, np.ascontiguousarray(np.broadcast_to(salience, position.shape), dtype=float),
+                    np.ascontiguousarray(capability, dtype=float), np.ascontiguousarray(members, dtype=np.bool_),
+                    dims, out)
     return out
 
 
@@ -107,14 +108,15 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
         The replicates to revise (the others keep their draft).
     """
     replicates, actors = capability.shape
-    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.asarray(dims, dtype=np.intp)
+    dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
     step = np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,))
-    revised = np.array(draft, dtype=float)
-    position = np.asarray(position, dtype=float)
-    _objection_pull(revised, position, np.broadcast_to(np.asarray(salience, dtype=float), position.shape),
-                    np.asarray(capability, dtype=float), np.asarray(objectors, dtype=np.bool_),
-                    np.asarray(dissatisfaction, dtype=float), dims, contiguous_start(dims), step, rows)
+    revised = np.array(draft, dtype=float, order="C")  # one layout: see sim.kernel.utility._run
+    position = np.ascontiguousarray(position, dtype=float)
+    _objection_pull(revised, position, np.ascontiguousarray(np.broadcast_to(salience, position.shape), dtype=float),
+                    np.ascontiguousarray(capability, dtype=float), np.ascontiguousarray(objectors, dtype=np.bool_),
+                    np.ascontiguousarray(dissatisfaction, dtype=float), dims, contiguous_start(dims),
+                    np.ascontiguousarray(step), np.ascontiguousarray(rows))
     return revised
 
 
