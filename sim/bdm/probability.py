@@ -141,7 +141,10 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
     replicates, actors = position.shape
     rows = np.arange(replicates)[:, None]
     # Voters (m) and candidates (q) in sorted order: weighted[m, r, q] = w_(m) (|x_(m) - x_(q)|/Δ)^r_(m).
-    weighted = voters.distance if risk is None else voters.distance ** risk[rows, voters.order].T[:, :, None]
+    if risk is None:
+        weighted = voters.distance
+    else:  # the exponent laid out like the distances, so that every replicate takes the same path through pow
+        weighted = voters.distance ** np.ascontiguousarray(risk[rows, voters.order].T)[:, :, None]
     weighted = weight[rows, voters.order].T[:, :, None] * weighted
     running = np.zeros((actors + 1, replicates, actors))
     if replicates == 1:
