@@ -24,8 +24,12 @@ simplex on a dense tableau (:func:`_dual_simplex`) starting from the proposer's 
 position (every segment on q's left full, every one on its right empty), which is
 optimal for the objective with every budget ignored: the iterations keep it
 optimal and restore the budgets one violated member at a time. If q already meets
-every budget it is returned as it is (no pivot). When a violated member's row has
-no column that can move it (dual unbounded), no point meets every budget.
+every budget it is returned as it is (no pivot); if a budget is negative, or two
+members are further apart than their budgets allow together (by the triangle
+inequality :math:`g_i + g_j \\ge \\sum_d \\min(w_{id}, w_{jd}) |p_{id} - p_{jd}| / W_d`),
+no point can satisfy them (:func:`_pair_cannot_meet`, the usual case when demands are
+high). Otherwise the simplex decides: when a violated member's row has no column that
+can move it (dual unbounded), no point meets every budget.
 
 Tie rule (where the proposer's best point is not unique): the solver minimises
 lexicographically, in this order,
@@ -154,6 +158,8 @@ def _solve(q, c, p, w, b, lower, upper, x):  # pragma: no cover - compiled
             break
     if at_ideal:
         return True
+    if _pair_cannot_meet(p, w, b, width):
+        return False
     # segments: each dimension's [0, 1] cut at the (clipped, normalised) positions that matter
     qn = (q - lower) / width
     pn = (p - lower) / width
@@ -238,6 +244,28 @@ def _solve(q, c, p, w, b, lower, upper, x):  # pragma: no cover - compiled
                 nearest, gap = p[i, d], abs(point - p[i, d])
         x[d] = min(max(nearest, lower[d]), upper[d])
     return True
+
+
+@numba.njit(cache=True, nogil=True)
+def _pair_cannot_meet(p, w, b, width):  # pragma: no cover - compiled
+    """A certificate of infeasibility: a budget below zero, or two members too far apart for both budgets.
+
+    For any x, :math:`g_i(x) + g_j(x) \\ge \\sum_d \\min(w_{id}, w_{jd}) |p_{id} - p_{jd}| / W_d`
+    (triangle inequality), so when that exceeds :math:`b_i + b_j` by more than twice the
+    feasibility tolerance no point meets both budgets, and the simplex would find none either.
+    """
+    members, dims = p.shape
+    for i in range(members):
+        if b[i] < -FEASIBILITY:
+            return True
+    for i in range(members):
+        for j in range(i + 1, members):
+            apart = 0.0
+            for d in range(dims):
+                apart += min(w[i, d], w[j, d]) * abs(p[i, d] - p[j, d]) / width[d]
+            if apart > b[i] + b[j] + 10.0 * FEASIBILITY:
+                return True
+    return False
 
 
 @numba.njit(cache=True, nogil=True)

@@ -46,6 +46,17 @@ def test_members_too_far_apart_make_the_programme_infeasible():
     assert not feasible[0] and points.tolist() == [[0.0]]
 
 
+def test_members_compatible_two_by_two_can_still_be_incompatible_together():
+    # A (caring for x1 only) needs x1 <= 30, B (x2 only) x2 <= 30, C at (100, 100) weighing both halves
+    # x1 + x2 >= 200 - 200 b_C: any two of them agree, all three only if b_C >= 0.7
+    ideals = np.array([[0.0, 0.0], [0.0, 0.0], [100.0, 100.0]])
+    weights = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    assert best_point(np.zeros(2), np.array([0.5, 0.5]), ideals, weights, np.array([0.3, 0.3, 0.6]),
+                      LOWER, UPPER) is None
+    point = best_point(np.zeros(2), np.array([0.5, 0.5]), ideals, weights, np.array([0.3, 0.3, 0.7]), LOWER, UPPER)
+    assert point.tolist() == pytest.approx([30.0, 30.0], abs=1e-12)
+
+
 def test_the_proposer_concedes_first_where_it_cares_least():
     # member at (100, 100) weighing both halves needs x1 + x2 >= 100; the proposer at (0, 0) weighs
     # x1 three times x2, so it gives all of x2: (0, 100), at a cost of 0.25
