@@ -46,9 +46,11 @@ SeedSequence hash written over arrays (a test checks it word for word against
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 __all__ = ["run_seed", "run_rng", "stable_hash", "stream_state", "stream_uniforms"]
@@ -72,6 +74,7 @@ def run_rng(root: int, replicate: int | None = None) -> np.random.Generator:
     return np.random.default_rng(run_seed(root, replicate))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stable_hash(name: str) -> int:
     """A name's stream key: the first 8 bytes of SHA-256(name), little-endian, with the top bit set.
 
@@ -99,37 +102,88 @@ def _words(value: int) -> list[int]:
             return words
 
 
-def _pool(root: int, keys: list[np.ndarray]) -> list[np.ndarray]:
-    """SeedSequence's entropy pool for ``root`` and spawn keys given as columns of 32-bit words."""
-    rows = keys[0].shape
+def _hashmix(value: int, const: int) -> tuple[int, int]:
+    """SeedSequence's hashmix of one word; returns (word, next constant)."""
+    value ^= const
+    const = (const * _MULT_A) & _MASK
+    value = (value * const) & _MASK
+    return value ^ (value >> 16), const
+
+
+def _mix(x: int, y: int) -> int:
+    result = (_MIX_L * x - _MIX_R * y) & _MASK
+    return result ^ (result >> 16)
+
+
+def _root_pool(root: int) -> tuple[np.ndarray, int]:
+    """SeedSequence's entropy pool after its root's words, and the hash constant reached there.
+
+    What every sub-stream of ``root`` shares: spawned sequences pad the root to the
+    pool size, then mix in their spawn key's words (:func:`_mix_keys`).
+    """
     run = _words(root)
-    run += [0] * (_POOL - len(run))  # a spawned sequence pads its root to the pool size
-    entropy = [np.full(rows, word, dtype=np.uint32) for word in run] + [k.astype(np.uint32) for k in keys]
-    const = [_INIT_A]
-
-    def hashmix(value: np.ndarray) -> np.ndarray:
-        value = value ^ np.uint32(const[0])
-        const[0] = (const[0] * _MULT_A) & _MASK
-        value = value * np.uint32(const[0])
-        return value ^ (value >> np.uint32(16))
-
-    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        result = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
-        return result ^ (result >> np.uint32(16))
-
-    pool = [hashmix(entropy[i]) for i in range(_POOL)]
+    run += [0] * (_POOL - len(run))
+    const = _INIT_A
+    pool = []
+    for word in run[:_POOL]:
+        value, const = _hashmix(word, const)
+        pool.append(value)
     for source in range(_POOL):
         for target in range(_POOL):
             if source != target:
-                pool[target] = mix(pool[target], hashmix(pool[source]))
-    for source in range(_POOL, len(entropy)):
+                value, const = _hashmix(pool[source], const)
+                pool[target] = _mix(pool[target], value)
+    for word in run[_POOL:]:
         for target in range(_POOL):
-            pool[target] = mix(pool[target], hashmix(entropy[source]))
-    return pool
+            value, const = _hashmix(word, const)
+            pool[target] = _mix(pool[target], value)
+    return np.array(pool, dtype=np.uint64), const
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix_keys(pool0, consts, keys, words, out):  # pragma: no cover - compiled
+    """For each row of ``keys`` (32-bit words of a spawn key): mix them into the root's pool
+    (SeedSequence's mixing, as :func:`_root_pool`; ``consts`` are the hash constants of the
+    successive mixes, the same for every key) and write ``words`` words of generate_state."""
+    mask = np.uint64(0xFFFFFFFF)
+    mult_b = np.uint64(0x58F38DED)
+    mix_l, mix_r = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
+    shift = np.uint64(16)
+    for m in range(keys.shape[0]):
+        p0, p1, p2, p3 = pool0[0], pool0[1], pool0[2], pool0[3]
+        step = 0
+        for k in range(keys.shape[1]):
+            word = keys[m, k]
+            for target in range(4):
+                value = ((word ^ consts[step]) * consts[step + 1]) & mask
+                value ^= value >> shift
+                step += 1
+                if target == 0:
+                    result = (mix_l * p0 - mix_r * value) & mask
+                    p0 = result ^ (result >> shift)
+                elif target == 1:
+                    result = (mix_l * p1 - mix_r * value) & mask
+                    p1 = result ^ (result >> shift)
+                elif target == 2:
+                    result = (mix_l * p2 - mix_r * value) & mask
+                    p2 = result ^ (result >> shift)
+                else:
+                    result = (mix_l * p3 - mix_r * value) & mask
+                    p3 = result ^ (result >> shift)
+        const = np.uint64(0x8B51F9DD)
+        for w in range(words):
+            part = w % 4
+            value = (p0 if part == 0 else p1 if part == 1 else p2 if part == 2 else p3) ^ const
+            const = (const * mult_b) & mask
+            value = (value * const) & mask
+            out[m, w] = value ^ (value >> shift)
 
 
 def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], words: int = 2) -> np.ndarray:
     """``SeedSequence(root, spawn_key=(r, stable_hash(name))).generate_state(words)`` for every r and name.
+
+    The root's share of the hash is computed once (:func:`_root_pool`), each spawn key's
+    in one compiled pass (:func:`_mix_keys`).
 
     Returns
     -------
@@ -142,24 +196,21 @@ def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], wor
     if root < 0 or replicates.min() < 0:
         raise ValueError("seeds and replicate indices must be >= 0")
     hashes = np.array([stable_hash(name) for name in names], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for wide in (False, True):  # replicates of one 32-bit word, then (rarely) of two
-            rows = np.flatnonzero((replicates >= 2 ** 32) == wide)
-            if not len(rows):
-                continue
-            r = np.repeat(replicates[rows], len(names)).astype(np.uint64)
-            h = np.tile(hashes, len(rows))
-            keys = [r & np.uint64(_MASK)] + ([r >> np.uint64(32)] if wide else [])
-            keys += [h & np.uint64(_MASK), h >> np.uint64(32)]
-            pool = _pool(root, keys)
-            const = _INIT_B
-            state = []
-            for word in range(words):
-                value = pool[word % _POOL] ^ np.uint32(const)
-                const = (const * _MULT_B) & _MASK
-                value = value * np.uint32(const)
-                state.append(value ^ (value >> np.uint32(16)))
-            out[rows] = np.stack(state, axis=1).reshape(len(rows), len(names), words)
+    pool, const = _root_pool(root)
+    for wide in (False, True):  # replicates of one 32-bit word, then (rarely) of two
+        rows = np.flatnonzero((replicates >= 2 ** 32) == wide)
+        if not len(rows):
+            continue
+        r = np.repeat(replicates[rows], len(names)).astype(np.uint64)
+        h = np.tile(hashes, len(rows))
+        keys = [r & np.uint64(_MASK)] + ([r >> np.uint64(32)] if wide else [])
+        keys += [h & np.uint64(_MASK), h >> np.uint64(32)]
+        consts = [const]  # hashmix's constant before each mix of a key word into a pool entry
+        for _ in range(4 * len(keys)):
+            consts.append((consts[-1] * _MULT_A) & _MASK)
+        state = np.empty((len(r), words), dtype=np.uint64)
+        _mix_keys(pool, np.array(consts, dtype=np.uint64), np.ascontiguousarray(np.stack(keys, axis=1)), words, state)
+        out[rows] = state.astype(np.uint32).reshape(len(rows), len(names), words)
     return out
 
 
