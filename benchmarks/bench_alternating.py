@@ -24,17 +24,24 @@ were infeasible (round-one demands are 1). Recognition and coalitions were a few
 percent.
 
 After the change (the proposals of all open replicates in one compiled call,
-:func:`sim.kernel.city_block_lp.best_points`; 10,000 Vilnius runs): 85,897
-programmes took 0.67 s, 7.7 microseconds each, 0.07 ms per run; the largest items
-in the profile are no longer the protocol's but the per-replicate seeding and draws
-(``sim.seeding.run_seed``, ``sim.kernel.draws.uniforms``) and the ensemble's
-bookkeeping. The synthetic case has 49 members on 4 dimensions: its programmes take
-about 0.15 ms each (a dense tableau of 49 rows x about 250 columns).
+:func:`sim.kernel.city_block_lp.best_points`; 10,000 Vilnius runs, 85,897
+programmes, 86% infeasible): 6.3 microseconds a programme with the dual simplex
+alone, 1.6-1.9 once a pair of incompatible members certifies infeasibility before
+it (0.016 ms per run). The protocol's round is now about a quarter of a Vilnius
+run in the ensemble, and most of that quarter is not the solver: the one uniform
+per open replicate drawn from its own generator (``sim.kernel.draws.uniforms``,
+about 4 microseconds a replicate-round) and the members' answers
+(``answer_draft``); the rest of the run is drawing the inputs (``quantiles``,
+seeding) and the bilateral umbrella track. The synthetic case has 49 members on 4
+dimensions (a dense tableau of 49 rows x about 250 columns): 85 microseconds a
+programme, 1.3 ms of its 1.8 ms per run.
 
-Measured (this machine, before -> after the change, ``--repeats 3``; before with
-``--runs 1000 --mesa-runs 20``): Vilnius ensemble 16.7 -> 0.16 ms/run, Mesa 19.4 ->
-12.0 ms/run (the rest of a Mesa run is the model and the bilateral umbrella track);
-synthetic 50x4 ensemble 60.3 -> 3.0 ms/run, Mesa 61.0 -> 7.8 ms/run.
+Measured on this shared 2-CPU machine (load average 2-5 from other work, so
+figures vary by up to 2x between runs). Before the change (``--repeats 3 --runs 1000
+--mesa-runs 20``): Vilnius ensemble 16.7 ms/run, Mesa 19.4 ms/run; synthetic 50x4
+ensemble 60.3, Mesa 61.0. After (defaults): Vilnius ensemble 0.16-0.42 ms/run, Mesa
+12-29 ms/run (a Mesa run is mostly the model and the bilateral umbrella track);
+synthetic 50x4 ensemble 2.5 ms/run, Mesa 19 ms/run.
 """
 
 from __future__ import annotations
