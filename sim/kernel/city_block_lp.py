@@ -45,7 +45,9 @@ and a convex feasible set cannot hold both :math:`q_d \\pm v` without :math:`q_d
 point returned is a function of the inputs only, not of the pivoting order. The
 dual simplex keeps a vector of reduced costs per column, one entry per level, and
 its ratio test compares them lexicographically. Tolerances: a budget counts as met
-within ``FEASIBILITY`` (1e-9, in utility), ratios tie within 1e-12.
+within ``FEASIBILITY`` (1e-9, in utility; HiGHS's default is 1e-7), ratios tie within
+1e-12, and a coordinate within 1e-12 of the range's width from a position or a bound
+of the range is returned as exactly that value (undoing the normalisation's rounding).
 """
 
 from __future__ import annotations
