@@ -60,10 +60,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import sim  # noqa: E402
-from sim.runner import monte_carlo, run  # noqa: E402
-from sim.scenario.variants import with_protocol  # noqa: E402
-from synthetic import synthetic_scenario  # noqa: E402
+from synthetic import synthetic_scenario
+
+import sim
+from sim.runner import monte_carlo, run
+from sim.scenario.variants import with_protocol
 
 TARGET_MS = 0.5
 
@@ -100,7 +101,7 @@ def main() -> None:
                         help="instead of timing, profile a Monte Carlo of RUNS Vilnius runs and print the top entries")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     vilnius = with_protocol(sim.load_scenario(ROOT / "scenarios" / "vilnius_2023.toml"), "alternating")[0]
     if args.profile:
         monte_carlo(vilnius, 20)

@@ -138,7 +138,8 @@ class Alternating(Protocol):
     deadline nears. One call plays the round for every open replicate: the draws come
     from each replicate's own generator and every other step is row by row, so a
     replicate plays the same in a batch as alone; the proposals are solved together
-    by the compiled :func:`sim.kernel.city_block_lp.best_points`. Its trace (:meth:`trace`) marks the proposer, its coalition and its proposal.
+    by the compiled :func:`sim.kernel.city_block_lp.best_points`. Its trace (:meth:`trace`)
+    marks the proposer, its coalition and its proposal.
     """
 
     name = "alternating"

@@ -236,7 +236,7 @@ def test_the_optimum_is_highs_optimum(problem):
 @given(programmes())
 def test_ties_follow_the_stated_order(problem):
     """Against HiGHS in stages: the proposer's distance, its idle-dimension distance, each dimension's in order."""
-    ideal, weights, ideals, member_weights, budgets, lower, upper = problem
+    _, _, ideals, member_weights, budgets, lower, upper = problem
     if least_violation(ideals, member_weights, budgets, lower, upper) > -1e-6:
         return  # infeasible or on the edge: no tie to break
     point = best_point(*problem)
