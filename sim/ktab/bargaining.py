@@ -12,8 +12,8 @@ import numba
 import numpy as np
 
 from sim.ktab.assessment import risk_utility, salience_distance
-from sim.ktab.numpy_sum import pairwise_sum
 from sim.ktab.elections import pce
+from sim.ktab.numpy_sum import pairwise_sum
 
 __all__ = ["INIT_ONLY", "INIT_RCVR", "PW_COMP", "bargain_elections", "offered_pairs", "option_count"]
 

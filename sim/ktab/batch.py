@@ -143,7 +143,7 @@ def play_turns(position: np.ndarray, salience: np.ndarray, capability: np.ndarra
     codes = params.codes()
     neutral, risk, own, win, target, probability, gain, bargains = _challenge_batch(position, salience, capability,
                                                                                     codes)
-    replicates, actors, dims = position.shape
+    replicates, actors = position.shape[:2]
     counts = np.array([option_count(t, codes[8]) for t in target]).reshape(replicates, actors)
     width = int(counts.max()) if counts.size else 1
     challenger, pair, election, total = _election_batch(position, salience, capability, risk, own, target, bargains,

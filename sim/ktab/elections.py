@@ -15,8 +15,21 @@ import numpy as np
 
 from sim.ktab.numpy_sum import pairwise_plan, pairwise_sum
 
-__all__ = ["BINARY", "PROP", "PROPBIN", "PROPCBC", "CUBIC", "ASYMPROSP", "coalition_strengths", "conditional_pce",
-           "markov_incentive_pce", "markov_uniform_pce", "pce", "victory_probabilities", "vote"]
+__all__ = [
+    "ASYMPROSP",
+    "BINARY",
+    "CUBIC",
+    "PROP",
+    "PROPBIN",
+    "PROPCBC",
+    "coalition_strengths",
+    "conditional_pce",
+    "markov_incentive_pce",
+    "markov_uniform_pce",
+    "pce",
+    "victory_probabilities",
+    "vote",
+]
 
 # VotingRule codes (index in SMPParameters.CHOICES["VotingRule"])
 BINARY, PROPBIN, PROP, PROPCBC, CUBIC, ASYMPROSP = range(6)

@@ -7,12 +7,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernel.state import NegotiationState
 from sim.ktab.batch import assess_states, play_turns
 from sim.ktab.smp import state_distances
 from sim.ktab.smp_math import SMPParameters
-from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
-from sim.protocols.forecasting import close_forecast, extra, from_unit, salience_problems, to_unit, unit_salience
+from sim.protocols.forecasting import (
+    close_forecast,
+    extra,
+    from_unit,
+    salience_problems,
+    to_unit,
+    unit_salience,
+)
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
 
