@@ -80,14 +80,14 @@ def _offers(position: np.ndarray, own: np.ndarray, other: np.ndarray, reading: B
     gap = np.negative(own)  # |E_tp| where E_tp < 0
     compromise = other > gap
     compromise &= losing
+    at = np.flatnonzero(compromise)
     kind = confrontation.view(np.int8).copy()
-    np.copyto(kind, np.int8(COMPROMISE), where=compromise)
+    kind.ravel()[at] = COMPROMISE
     if reading.capitulation:
         capitulation = other < gap
         capitulation &= losing
-        np.copyto(kind, np.int8(CAPITULATION), where=capitulation)
+        kind.ravel()[np.flatnonzero(capitulation)] = CAPITULATION
     # Where a compromise is offered, t moves |E_tp|/E_pt of the way to x_p; otherwise all the way.
-    at = np.flatnonzero(compromise)
     t_at = position.ravel()[at // actors]  # at = (r A + t) A + p
     p_at = position.ravel()[at // (actors * actors) * actors + at % actors]
     gap_at, other_at = gap.ravel()[at], other.ravel()[at]

@@ -160,12 +160,12 @@ class ExpectedUtility(Protocol):
         Returns each replicate's largest move, as a share of the dimension's range.
         """
         k, dims = track.index, track.dims
-        at = np.ix_(rows, members)
+        at = _block_index(rows, members, state.position.shape[1])
         salience = unit_salience(state.salience[rows][:, members][:, :, dims])
         capability = state.capability[at]
         largest_move = np.zeros(len(rows))
         for column, d in enumerate(dims):
-            position = state.position[rows][:, members, d]
+            position = np.array(state.position[:, :, d][at])  # a copy: the state is written below
             record = bdm_round(position, capability, salience[:, :, column], scenario.width[d], reading, round_)
             gain = np.where(record.expected_utility > 0, record.expected_utility, -np.inf)
             best = np.argmax(gain, axis=2)
@@ -180,7 +180,7 @@ class ExpectedUtility(Protocol):
             moved = np.max(np.abs(record.new_position - position), axis=1) / scenario.width[d]
             np.maximum(largest_move, moved, out=largest_move)
             state.draft[rows, d] = weighted_median(record.new_position, record.forecast_weight)
-        state.accepts[rows[:, None], k, members[None, :]] = True
+        state.accepts[:, k][at] = True
         return largest_move
 
     @classmethod
@@ -202,3 +202,18 @@ class ExpectedUtility(Protocol):
             kind = np.nan_to_num(take["offer_kind"], nan=-1).astype(int)
             columns[f"bdm.offer.{dim_id}"] = kinds[np.where(kind >= 0, kind, len(OFFER_KINDS))]
         return columns
+
+
+def _block_index(rows: np.ndarray, members: np.ndarray, actors: int) -> tuple:
+    """Index of (replicates ``rows``, actors ``members``) in an (R, A) array: slices where they are runs.
+
+    The same elements as ``np.ix_(rows, members)``; basic slices make the reads views and the
+    writes cheaper when the block is a run of replicates and every actor takes part.
+    """
+    contiguous = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size and bool(np.all(np.diff(rows) == 1))
+    replicate_index = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+    if members.size == actors:
+        return replicate_index, slice(None)
+    if contiguous:
+        return replicate_index, members
+    return np.ix_(rows, members)

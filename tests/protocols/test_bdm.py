@@ -195,3 +195,21 @@ def test_out_of_range_options_are_validation_errors(option, value, message):
     with pytest.raises(InputError) as caught:
         build(data)
     assert caught.value.problems == [f"tracks[0].options.{option}: {message}"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=8), st.lists(st.booleans(), min_size=1, max_size=6))
+def test_a_block_of_replicates_indexes_the_same_elements_as_ix(take_rows, take_members):
+    from sim.protocols.bdm import _block_index
+
+    rows, members = np.flatnonzero(take_rows), np.flatnonzero(take_members)
+    if rows.size == 0 or members.size == 0:
+        return
+    values = np.arange(len(take_rows) * len(take_members)).reshape(len(take_rows), len(take_members))
+    index = _block_index(rows, members, len(take_members))
+    np.testing.assert_array_equal(values[index], values[np.ix_(rows, members)])
+    written = np.zeros_like(values)
+    written[index] = 1
+    expected = np.zeros_like(values)
+    expected[np.ix_(rows, members)] = 1
+    np.testing.assert_array_equal(written, expected)
