@@ -39,9 +39,9 @@ programme, 1.3 ms of its 1.8 ms per run.
 Measured on this shared 2-CPU machine (load average 2-5 from other work, so
 figures vary by up to 2x between runs). Before the change (``--repeats 3 --runs 1000
 --mesa-runs 20``): Vilnius ensemble 16.7 ms/run, Mesa 19.4 ms/run; synthetic 50x4
-ensemble 60.3, Mesa 61.0. After (defaults): Vilnius ensemble 0.16-0.42 ms/run, Mesa
-12-29 ms/run (a Mesa run is mostly the model and the bilateral umbrella track);
-synthetic 50x4 ensemble 2.5 ms/run, Mesa 19 ms/run.
+ensemble 60.3, Mesa 61.0. After (defaults, three runs of the script): Vilnius
+ensemble 0.16-0.42 ms/run, Mesa 12-29 ms/run (a Mesa run is mostly the model and
+the bilateral umbrella track); synthetic 50x4 ensemble 1.8-2.5 ms/run, Mesa 9-19 ms/run.
 """
 
 from __future__ import annotations
