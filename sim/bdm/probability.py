@@ -77,9 +77,12 @@ def count_below(position: np.ndarray, order: np.ndarray) -> np.ndarray:
         below = np.empty((replicates, actors, actors), dtype=np.intp)
         for r in range(replicates):
             # (x_i + x_(q))/2 rises with q: searched in that order, then put back in actor order.
-            below[r][:, order[r]] = np.searchsorted(ranked[r], (position[r, :, None] + ranked[r]) * 0.5)
+            midpoint = position[r, :, None] + ranked[r]
+            midpoint *= 0.5
+            below[r][:, order[r]] = np.searchsorted(ranked[r], midpoint)
         return below
-    midpoint = (position[:, :, None] + position[:, None, :]) * 0.5
+    midpoint = position[:, :, None] + position[:, None, :]
+    midpoint *= 0.5
     below = np.zeros(midpoint.shape, dtype=np.uint8 if actors < 256 else np.intp)
     for m in range(actors):
         below += ranked[:, m, None, None] < midpoint
@@ -107,7 +110,9 @@ def sorted_voters(position: np.ndarray, width: np.ndarray) -> SortedVoters:
     gather += rows[:, :, None] * actors + rank[:, None, :]
     lower = np.flatnonzero(rank[:, :, None] < rank[:, None, :])
     # Voters first: distance[m, r, q] = |x_(m) - x_(q)|/Δ of replicate r.
-    spread = np.abs(ranked.T[:, :, None] - ranked[None, :, :]) / width[None, :, None]
+    spread = ranked.T[:, :, None] - ranked[None, :, :]
+    np.abs(spread, out=spread)
+    spread /= width[None, :, None]
     return SortedVoters(order, rank, spread, gather, np.ascontiguousarray(np.swapaxes(gather, 1, 2)), lower)
 
 
@@ -145,7 +150,7 @@ def win_probability(position: np.ndarray, weight: np.ndarray, risk: np.ndarray |
         weighted = voters.distance
     else:  # the exponent laid out like the distances, so that every replicate takes the same path through pow
         weighted = voters.distance ** np.ascontiguousarray(risk[rows, voters.order].T)[:, :, None]
-    weighted = weight[rows, voters.order].T[:, :, None] * weighted
+    weighted = np.multiply(weighted, weight[rows, voters.order].T[:, :, None], out=None if risk is None else weighted)
     running = np.zeros((actors + 1, replicates, actors))
     if replicates == 1:
         np.cumsum(weighted, axis=0, out=running[1:])

@@ -57,7 +57,7 @@ def expected_utility(position: np.ndarray, salience: np.ndarray, weight: np.ndar
     lose *= failure
     eu += lose
     eu *= s_j
-    eu += (1.0 - s_j) * success
+    eu += np.multiply(1.0 - s_j, success, out=lose)
     q, t = reading.status_quo_probability, reading.improvement_probability
     eu -= q * (2.0 - 4.0 * 0.5 ** np.asarray(exponent))
     if q < 1.0:
