@@ -39,9 +39,11 @@ programme, 1.3 ms of its 1.8 ms per run.
 Measured on this shared 2-CPU machine (load average 2-5 from other work, so
 figures vary by up to 2x between runs). Before the change (``--repeats 3 --runs 1000
 --mesa-runs 20``): Vilnius ensemble 16.7 ms/run, Mesa 19.4 ms/run; synthetic 50x4
-ensemble 60.3, Mesa 61.0. After (defaults, three runs of the script): Vilnius
-ensemble 0.16-0.42 ms/run, Mesa 12-29 ms/run (a Mesa run is mostly the model and
-the bilateral umbrella track); synthetic 50x4 ensemble 1.8-2.5 ms/run, Mesa 9-19 ms/run.
+ensemble 60.3, Mesa 61.0. After, with the pair certificate (defaults, two runs of
+the script): Vilnius ensemble 0.21 and 0.42 ms/run, Mesa 16.5 and 29.5 ms/run (a Mesa
+run is mostly the model and the bilateral umbrella track); synthetic 50x4 ensemble
+1.8 and 2.5 ms/run, Mesa 8.9 and 19.5 ms/run. Without it, at a lighter load: Vilnius
+ensemble 0.16 ms/run, Mesa 12.0; synthetic 3.0 and 7.8.
 """
 
 from __future__ import annotations
