@@ -31,6 +31,14 @@ What the profile showed before the rewrite (cProfile, NumPy implementation of co
   of 8.7 s (74%); ``coalition_strengths`` 0.4 s, ``unique_positions`` 0.5 s.
 So the work is the O(A^3) challenge search (every pair, every third party) done pair by
 pair in Python; the rewrite compiles it (numba) and loops over replicates inside the kernel.
+
+After the rewrite (CPU time per round of the 500-actor run, timing the protocol's calls):
+a turn takes 0.15 s early and 0.25 s late in the run, the assessment of the new state (for
+the forecast) 0.06 s. In a turn: the assessment (two O(A^3) coalition sums, 0.03 s each),
+then the challenge search, whose targets are skipped when an upper bound on their gain
+cannot beat the best found: 7% of the (initiator, target) pairs are assessed in the first
+turn, 32% by the tenth, as positions converge; each assessment costs about 4 ns per third
+party. The elections among bargains take a few ms.
 """
 
 from __future__ import annotations
