@@ -2,17 +2,61 @@
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
-__all__ = ["TOLERANCE", "acceptance_probability", "accepts"]
+__all__ = ["TOLERANCE", "accept", "accept_members", "acceptance_probability", "accepts"]
 
 TOLERANCE = 1e-9
 """Utilities within this of a demand count as meeting it (guards rounding at the ideal point)."""
 
 
+@numba.njit(cache=True, nogil=True)
+def _probability(utility: float, demand: float, temperature: float) -> float:  # pragma: no cover - compiled
+    return 0.5 * (1.0 + math.tanh((utility - demand) / (2.0 * temperature)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _probabilities(utility, demand, temperature, out):  # pragma: no cover - compiled
+    for n in range(out.shape[0]):
+        out[n] = _probability(utility[n], demand[n], temperature)
+
+
 def acceptance_probability(utility: np.ndarray, demand: np.ndarray, temperature: float) -> np.ndarray:
-    """Logistic acceptance: :math:`P_i = 1 / (1 + e^{-(u_i - a_i)/T})` with temperature T > 0."""
-    return 0.5 * (1.0 + np.tanh((utility - demand) / (2.0 * temperature)))
+    """Logistic acceptance: :math:`P_i = 1 / (1 + e^{-(u_i - a_i)/T})` with temperature T > 0,
+    computed as :math:`\\tfrac12 (1 + \\tanh((u_i - a_i) / 2T))` (no overflow)."""
+    utility, demand = np.broadcast_arrays(np.asarray(utility, dtype=float), np.asarray(demand, dtype=float))
+    out = np.empty(utility.size)
+    _probabilities(np.ascontiguousarray(utility).reshape(-1), np.ascontiguousarray(demand).reshape(-1),
+                   float(temperature), out)
+    return out.reshape(utility.shape)
+
+
+@numba.njit(cache=True, nogil=True)
+def accept(utility: float, demand: float, logistic: bool, temperature: float, uniform: float
+           ) -> bool:  # pragma: no cover - compiled
+    """One actor's answer: :math:`u_i \\ge a_i` within :data:`TOLERANCE` (deterministic), or
+    ``uniform`` below :func:`acceptance_probability` (logistic). The one definition: the
+    compiled rounds (:mod:`sim.protocols.collective`) and :func:`accepts` both call it."""
+    if logistic:
+        return uniform < _probability(utility, demand, temperature)
+    return utility >= demand - TOLERANCE
+
+
+@numba.njit(cache=True, nogil=True)
+def _accept_all(utility, demand, logistic, temperature, uniforms, out):  # pragma: no cover - compiled
+    for n in range(out.shape[0]):
+        out[n] = accept(utility[n], demand[n], logistic, temperature, uniforms[n])
+
+
+@numba.njit(cache=True, nogil=True)
+def accept_members(utility, demand, logistic, temperature, uniforms, members, out):  # pragma: no cover - compiled
+    """out[i] = members[i] and :func:`accept` (u_i, a_i): one replicate's answers. A function of its
+    own: a logistic answer's tanh compiled into a caller's loop stops the caller vectorising."""
+    for i in range(out.shape[0]):
+        out[i] = members[i] and accept(utility[i], demand[i], logistic, temperature, uniforms[i])
 
 
 def accepts(
@@ -22,11 +66,14 @@ def accepts(
     temperature: float,
     uniforms: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each actor's answer: accept when :math:`u_i \\ge a_i` (``"deterministic"``), or with the
-    logistic probability above (``"logistic"``; ``uniforms`` are the draws, same shape).
-    """
-    if rule == "deterministic":
-        return utility >= demand - TOLERANCE
-    if uniforms is None:
+    """Each actor's answer (:func:`accept`): ``rule`` is ``"deterministic"`` or ``"logistic"``
+    (``uniforms`` are then the draws); the arrays broadcast against each other."""
+    logistic = rule != "deterministic"
+    if logistic and uniforms is None:
         raise ValueError("logistic acceptance needs uniform draws")
-    return uniforms < acceptance_probability(utility, demand, temperature)
+    arrays = np.broadcast_arrays(np.asarray(utility, dtype=float), np.asarray(demand, dtype=float),
+                                 np.asarray(uniforms if logistic else 1.0, dtype=float))
+    flat = [np.ascontiguousarray(array).reshape(-1) for array in arrays]
+    out = np.empty(flat[0].shape, dtype=np.bool_)
+    _accept_all(flat[0], flat[1], logistic, float(temperature), flat[2], out)
+    return out.reshape(arrays[0].shape)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FAST_MATH", "contiguous_start", "distance", "salience_distance", "salience_weights", "utility"]
+__all__ = ["FAST_MATH", "contiguous_start", "distance_row", "weighted_gap", "distance", "salience_distance", "salience_weights", "utility"]
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -39,41 +39,49 @@ assume away NaN or infinity. A row's result depends on its own numbers alone, ne
 are computed with it: a replicate run alone and in a batch give the same bits."""
 
 
-@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def _weighted_distance(points, position, weight, dims, start, scale, rows, normalise, out):  # pragma: no cover
-    """out[r, i] = sum_j weight[r, i, d_j] |points[r, i, j] - position[r, i, d_j]| scale[j], divided by
-    sum_j weight[r, i, d_j] when ``normalise`` (0 where that sum is 0), with d_j = start + j when
-    ``start`` >= 0 (contiguous dimensions) else dims[j]; rows where ``rows[r]`` is False are left as they are.
-    ``points`` is (R, 1, K) (one point per replicate) or (R, A, K)."""
-    replicates, actors = out.shape
+@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH, inline="always")
+def weighted_gap(x, p, s, dims, start, scale):  # pragma: no cover - compiled
+    """One actor's (sum_j s[d_j] |x[j] - p[d_j]| scale[j], sum_j s[d_j]), d_j = start + j when
+    ``start`` >= 0 (consecutive dimensions: the loop vectorises) else dims[j]. The one definition
+    of a distance's sums: :func:`_weighted_distance` and the compiled rounds inline it."""
     count = scale.shape[0]
-    shared = points.shape[1] == 1
-    for r in range(replicates):
-        if not rows[r]:
-            continue
-        table = position[r]
-        weights = weight[r]
-        for i in range(actors):
-            x = points[r, 0] if shared else points[r, i]
-            p = table[i]
-            s = weights[i]
-            total = 0.0
-            gap = 0.0
-            if start >= 0:
-                for j in range(count):
-                    w = s[start + j]
-                    total += w
-                    gap += w * abs(x[j] - p[start + j]) * scale[j]
-            else:
-                for j in range(count):
-                    d = dims[j]
-                    w = s[d]
-                    total += w
-                    gap += w * abs(x[j] - p[d]) * scale[j]
-            if normalise:
-                out[r, i] = gap / total if total > 0.0 else 0.0
-            else:
-                out[r, i] = gap
+    total = 0.0
+    gap = 0.0
+    if start >= 0:
+        for j in range(count):
+            w = s[start + j]
+            total += w
+            gap += w * abs(x[j] - p[start + j]) * scale[j]
+    else:
+        for j in range(count):
+            d = dims[j]
+            w = s[d]
+            total += w
+            gap += w * abs(x[j] - p[d]) * scale[j]
+    return gap, total
+
+
+@numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def distance_row(points, table, weights, dims, start, scale, normalise, out):  # pragma: no cover - compiled
+    """One replicate's distances: out[i] = :func:`weighted_gap`'s gap for actor i (``points`` row 0,
+    or row i when it has one row per actor), divided by its total when ``normalise`` (0 where that
+    total is 0). A function of its own: compiled into a larger loop it stops vectorising."""
+    shared = points.shape[0] == 1
+    for i in range(out.shape[0]):
+        gap, total = weighted_gap(points[0] if shared else points[i], table[i], weights[i], dims, start, scale)
+        if normalise:
+            out[i] = gap / total if total > 0.0 else 0.0
+        else:
+            out[i] = gap
+
+
+@numba.njit(cache=True, nogil=True)
+def _weighted_distance(points, position, weight, dims, start, scale, rows, normalise, out):  # pragma: no cover
+    """:func:`distance_row` for each replicate where ``rows[r]`` (the others are left as they are).
+    ``points`` is (R, 1, K) (one point per replicate) or (R, A, K)."""
+    for r in range(out.shape[0]):
+        if rows[r]:
+            distance_row(points[r], position[r], weight[r], dims, start, scale, normalise, out[r])
 
 
 def contiguous_start(dims: np.ndarray) -> int:

@@ -11,7 +11,7 @@ from sim.kernel import decision
 from sim.kernel.utility import FAST_MATH, contiguous_start
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
-from sim.protocols.collective import answer_draft
+from sim.protocols.collective import AnswerInputs, answer_row, record_answers
 from sim.protocols.registry import register
 from sim.scenario.scenario import Scenario, TrackInfo
 
@@ -121,41 +121,73 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
+def revise_row(x, table, weights, capability, objectors, gaps, dims, start, step, total, pulled
+               ):  # pragma: no cover - compiled
+    """One replicate's revision, in place on its draft ``x`` (on the track's dimensions): objectors
+    with a gap > 0 (a NaN gap: no pull) pull with :math:`W_{id} = c_i \\, gap_i \\, s_{id}`, and
+    x[j] += step (sum_i W p / sum_i W - x[j]) where sum_i W > 0 (d_j = start + j when ``start`` >= 0,
+    else dims[j]). ``total`` and ``pulled`` are scratch. The one definition of the revision's sums."""
+    count = dims.shape[0]
+    total[:] = 0.0
+    pulled[:] = 0.0
+    for i in range(capability.shape[0]):
+        gap = gaps[i]
+        if objectors[i] and gap > 0.0:
+            w_i = capability[i] * gap
+            p = table[i]
+            s = weights[i]
+            if start >= 0:  # consecutive dimensions: the loop vectorises
+                for j in range(count):
+                    w = w_i * s[start + j]
+                    total[j] += w
+                    pulled[j] += w * p[start + j]
+            else:
+                for j in range(count):
+                    w = w_i * s[dims[j]]
+                    total[j] += w
+                    pulled[j] += w * p[dims[j]]
+    for j in range(count):
+        if total[j] > 0.0:
+            x[j] = x[j] + step * (pulled[j] / total[j] - x[j])
+
+
+@numba.njit(cache=True, nogil=True)
 def _objection_pull(draft, position, salience, capability, objectors, dissatisfaction, dims, start, step, rows
                     ):  # pragma: no cover - compiled
-    """In place, for the rows asked: draft[r, j] += step[r] (sum_i W p / sum_i W - draft[r, j]) where
-    sum_i W > 0, with W_ij = c_i gap_i s_i,dims[j] for objectors whose gap (dissatisfaction) is > 0
-    (a NaN gap: no pull); dims[j] = start + j when ``start`` >= 0. See :func:`revise_draft`."""
+    """:func:`revise_row` for each replicate asked."""
+    total = np.empty(dims.shape[0])
+    pulled = np.empty(dims.shape[0])
+    for r in range(capability.shape[0]):
+        if rows[r]:
+            revise_row(draft[r], position[r], salience[r], capability[r], objectors[r], dissatisfaction[r], dims,
+                       start, step[r], total, pulled)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mediated_rows(revise, step, live, k, draft, position, salience, dims, start, scale, demand, uniforms, logistic,
+                   temperature, participating, veto, capability, rule, by_capability, threshold,
+                   utility_out, demand_out, accepts_out, met):  # pragma: no cover - compiled
+    """One mediated round, replicate by replicate: the broker revises (``revise``: from round 2)
+    toward last round's objectors (:func:`revise_row`), then the members answer
+    (:func:`sim.protocols.collective.answer_row`)."""
     replicates, actors = capability.shape
-    count = dims.shape[0]
-    total = np.empty(count)
-    pulled = np.empty(count)
+    total = np.empty(dims.shape[0])
+    pulled = np.empty(dims.shape[0])
+    objectors = np.empty(actors, dtype=np.bool_)
+    gaps = np.empty(actors)
     for r in range(replicates):
-        if not rows[r]:
+        if not live[r]:
+            met[r] = False
             continue
-        total[:] = 0.0
-        pulled[:] = 0.0
-        table = position[r]
-        weights = salience[r]
-        for i in range(actors):
-            gap = dissatisfaction[r, i]
-            if objectors[r, i] and gap > 0.0:
-                w_i = capability[r, i] * gap
-                p = table[i]
-                s = weights[i]
-                if start >= 0:  # contiguous dimensions: the loop vectorises
-                    for j in range(count):
-                        w = w_i * s[start + j]
-                        total[j] += w
-                        pulled[j] += w * p[start + j]
-                else:
-                    for j in range(count):
-                        w = w_i * s[dims[j]]
-                        total[j] += w
-                        pulled[j] += w * p[dims[j]]
-        for j in range(count):
-            if total[j] > 0.0:
-                draft[r, j] = draft[r, j] + step[r] * (pulled[j] / total[j] - draft[r, j])
+        if revise:
+            for i in range(actors):  # last round's answers
+                objectors[i] = participating[r, k, i] and not accepts_out[r, k, i]
+                gaps[i] = demand_out[r, k, i] - utility_out[r, k, i]
+            revise_row(draft[r], position[r], salience[r], capability[r], objectors, gaps, dims, start, step[r],
+                       total, pulled)
+        met[r] = answer_row(r, k, draft, position, salience, dims, start, scale, demand, uniforms, logistic,
+                            temperature, participating, veto, capability, rule, by_capability, threshold,
+                            utility_out, demand_out, accepts_out)
 
 
 @register
@@ -241,12 +273,10 @@ class Mediated(Protocol):
     @staticmethod
     def play_round(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int,
                    rngs: Sequence[np.random.Generator]) -> None:
-        k, dims = track.index, track.dims
-        if round_ > 1:
-            live = state.open[:, k]
-            objectors = state.participating[:, k, :] & ~state.accepts[:, k, :]
-            state.draft[:, dims] = revise_draft(state.draft[:, dims], state.position, state.salience,
-                                                state.capability, objectors,
-                                                state.demand[:, k, :] - state.utility[:, k, :],
-                                                state.broker_step, dims, live)
-        answer_draft(scenario, track, state, round_, rngs)
+        k = track.index
+        inputs = AnswerInputs(scenario, track, state, round_, rngs)
+        met = np.zeros(state.replicates, dtype=np.bool_)
+        _mediated_rows(round_ > 1, np.ascontiguousarray(state.broker_step, dtype=float), inputs.live, k,
+                       *inputs.arguments(state, k), met)
+        state.draft[:, track.dims] = inputs.draft  # revised where open
+        record_answers(track, state, round_, inputs.live, met)
