@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.ktab.assessment import believed_risk, risk_utility
 from sim.ktab.elections import PROP, vote
-from sim.ktab.numpy_sum import pairwise_sum
+from sim.ktab.numpy_sum import pairwise_plan, pairwise_sum, planned_sum
 
 __all__ = ["MIN_EXPECTED_GAIN", "best_challenges", "contest", "estimator_view", "gain_bounds", "interpolate_bargain"]
 
@@ -49,7 +49,7 @@ def estimator_view(distance: np.ndarray, risk: np.ndarray, adjust: int, h: int, 
     return believed, toward_i, at_home
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, base_i, base_j, rule, commit,
                        lo, hi, out_for_i, out_for_j, at):
     """Third parties ``lo <= n < hi`` of a contest, their votes written from ``out[at]`` on.
@@ -103,11 +103,12 @@ def _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, base_
 @numba.njit(cache=True, error_model="numpy")
 def contest(believed: np.ndarray, toward_i: np.ndarray, at_home: np.ndarray, distance_to_j: np.ndarray,
             weight: np.ndarray, salience_total: np.ndarray, k: int, i: int, j: int, rule: int, commit: int,
-            for_i_votes: np.ndarray, for_j_votes: np.ndarray) -> tuple[float, float]:
+            scratch: np.ndarray, plan: np.ndarray) -> tuple[float, float]:
     r"""An estimator's view of i challenging j: probability i wins and the expected gain to k.
 
     ``believed``, ``toward_i``, ``at_home`` are the estimator's view (:func:`estimator_view`),
-    ``distance_to_j[n]`` is :math:`d_{nj}`; ``for_i_votes``, ``for_j_votes`` are scratch (A,).
+    ``distance_to_j[n]`` is :math:`d_{nj}`; ``scratch`` is working space (5, A), ``plan`` is
+    ``pairwise_plan(A - 2)`` (:mod:`sim.ktab.numpy_sum`), the order the third parties' votes are added in.
     With :math:`U` the estimator's utilities and :math:`w = s c` (summed salience x capability),
     principals contribute :math:`v(w_i, U_{ii} - U_{ij})` and :math:`v(w_j, U_{ji} - U_{jj})`
     to the coalitions for i and for j. Each third party n first weighs the little contest
@@ -133,15 +134,18 @@ def contest(believed: np.ndarray, toward_i: np.ndarray, at_home: np.ndarray, dis
     contrib_j = vote(rule, weight[j], u_ji - u_jj)
     for_i = _MIN_CHALLENGE_COALITION + max(contrib_i, 0.0) + max(contrib_j, 0.0)
     for_j = _MIN_CHALLENGE_COALITION + max(-contrib_i, 0.0) + max(-contrib_j, 0.0)
+    # every actor's vote in one pass (one loop vectorises best), then i's and j's taken out
+    every_for_i, every_for_j, for_i_votes, for_j_votes = scratch[0], scratch[1], scratch[2], scratch[3]
+    _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, for_i, for_j, rule, commit,
+                       0, actors, every_for_i, every_for_j, 0)
     first, second = min(i, j), max(i, j)
-    at = _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, for_i, for_j, rule, commit,
-                            0, first, for_i_votes, for_j_votes, 0)
-    at = _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, for_i, for_j, rule, commit,
-                            first + 1, second, for_i_votes, for_j_votes, at)
-    at = _third_party_votes(believed, toward_i, at_home, distance_to_j, weight, for_i, for_j, rule, commit,
-                            second + 1, actors, for_i_votes, for_j_votes, at)
-    for_i += pairwise_sum(for_i_votes, 0, at)
-    for_j += pairwise_sum(for_j_votes, 0, at)
+    for votes, every in ((for_i_votes, every_for_i), (for_j_votes, every_for_j)):
+        votes[:first] = every[:first]
+        votes[first:second - 1] = every[first + 1:second]
+        votes[second - 1:actors - 2] = every[second + 1:actors]
+    partial = scratch[4]
+    for_i += planned_sum(for_i_votes, plan, partial)
+    for_j += planned_sum(for_j_votes, plan, partial)
     p_win = for_i / (for_i + for_j)
     u_ki = toward_i[k]
     u_kj = risk_utility(distance_to_j[k], believed[k])
@@ -238,7 +242,8 @@ def best_challenges(position: np.ndarray, salience: np.ndarray, capability: np.n
         salience_total[a] = pairwise_sum(np.ascontiguousarray(salience[a]), 0, salience.shape[1])
     weight = salience_total * capability
     columns = np.ascontiguousarray(distance.T)  # columns[j, n] = d[n, j]
-    for_i_votes, for_j_votes = np.empty(actors), np.empty(actors)
+    scratch = np.empty((5, actors + 8))
+    plan = pairwise_plan(max(actors - 2, 0))
     for i in range(actors):
         believed, toward_i, at_home = estimator_view(distance, risk, adjust, i, i)
         bound = gain_bounds(toward_i[i], believed[i], distance[i], salience_total)
@@ -248,7 +253,7 @@ def best_challenges(position: np.ndarray, salience: np.ndarray, capability: np.n
             if bound[j] + _BOUND_MARGIN < max(MIN_EXPECTED_GAIN, best_gain):
                 break  # no later j can gain more than the best so far, nor as much
             p_win, value = contest(believed, toward_i, at_home, columns[j], weight, salience_total, i, i, j,
-                                   rule, commit, for_i_votes, for_j_votes)
+                                   rule, commit, scratch, plan)
             if MIN_EXPECTED_GAIN < value and (best_gain < value or (best_gain == value and j < best)):
                 best, best_gain, best_probability = j, value, p_win
         target[i] = best
@@ -261,7 +266,7 @@ def best_challenges(position: np.ndarray, salience: np.ndarray, capability: np.n
                             1 - best_probability, method, out[0], out[1])
         seen = estimator_view(distance, risk, adjust, j, i)
         seen_by_j = contest(seen[0], seen[1], seen[2], columns[j], weight, salience_total, i, i, j, rule, commit,
-                            for_i_votes, for_j_votes)[1]
+                            scratch, plan)[1]
         interpolate_bargain(position[i], salience[i], seen_by_j, position[j], salience[j], 1 - seen_by_j,
                             method, out[2], out[3])
         w_i = capability[i] * salience_total[i]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["pairwise_sum", "row_sum"]
+__all__ = ["pairwise_plan", "pairwise_sum", "planned_sum", "row_sum"]
 
 _BLOCK = 128
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     """NumPy's sum of at most 128 numbers (the two first cases of :func:`pairwise_sum`)."""
     if count < 8:
@@ -229,3 +229,22 @@ def pairwise_plan(count: int) -> np.ndarray:
             size += 1
             top -= 1
     return plan[:size]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def planned_sum(values: np.ndarray, plan: np.ndarray, partial: np.ndarray) -> float:
+    """:func:`pairwise_sum` of ``values[:n]`` by the programme ``pairwise_plan(n)``, with no nested calls.
+
+    For sums of one length taken many times (the plan made once); ``partial`` is working
+    space of ``len(plan) + 1`` numbers.
+    """
+    top = 0
+    for step in range(plan.shape[0]):
+        start, length = plan[step, 0], plan[step, 1]
+        if length < 0:
+            partial[top - 2] = partial[top - 2] + partial[top - 1]
+            top -= 1
+        else:
+            partial[top] = _block_sum(values, start, length)
+            top += 1
+    return partial[0]

@@ -12,7 +12,7 @@ from sim.ktab.assessment import salience_distance
 from sim.ktab.batch import play_turns
 from sim.ktab.challenges import _BOUND_MARGIN, contest, estimator_view, gain_bounds
 from sim.ktab.elections import PROP, coalition_strengths, conditional_pce
-from sim.ktab.numpy_sum import _block_sum, pairwise_plan, pairwise_sum
+from sim.ktab.numpy_sum import _block_sum, pairwise_plan, pairwise_sum, planned_sum
 from sim.ktab.smp_math import SMPParameters
 
 FINITE = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
@@ -47,6 +47,8 @@ def test_the_pairwise_plan_executed_is_numpys_sum(values):
         else:
             partial.append(_block_sum(values, start, length))
     assert partial == [np.sum(values)]
+    plan = pairwise_plan(len(values))
+    assert planned_sum(values, plan, np.empty(len(plan) + 1)) == np.sum(values)
 
 
 def test_coalition_strengths_by_hand():
@@ -95,14 +97,14 @@ def test_no_gain_exceeds_its_bound_and_the_pruned_search_finds_the_scans_target(
     distance = salience_distance(position, position, salience)
     total = salience.sum(axis=1)
     weight, columns = total * capability, np.ascontiguousarray(distance.T)
-    scratch = np.empty(actors), np.empty(actors)
+    scratch, plan = np.empty((5, actors + 8)), pairwise_plan(actors - 2)
     for i in range(actors):
         view = estimator_view(distance, played.risk[0], 1, i, i)
         bound = gain_bounds(view[1][i], view[0][i], distance[i], total)
         best, best_gain = -1, -1.0
         for j in range(actors):  # KTAB's scan: every target, the first of the best
             if j != i:
-                gain = contest(*view, columns[j], weight, total, i, i, j, PROP, 1, *scratch)[1]
+                gain = contest(*view, columns[j], weight, total, i, i, j, PROP, 1, scratch, plan)[1]
                 assert gain <= bound[j] + _BOUND_MARGIN
                 if 1e-5 < gain and best_gain < gain:
                     best, best_gain = j, gain
