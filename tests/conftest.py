@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
+from sim.kernel.compiled_cache import refresh
 from sim.scenario import scenario_from_dict
+
+
+def pytest_sessionstart(session):
+    refresh()  # compiled kernels cached before an edit in another module are compiled afresh
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

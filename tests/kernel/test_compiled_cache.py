@@ -1,0 +1,38 @@
+"""The compiled kernels' cache is dropped when any compiled module's source changes."""
+
+from __future__ import annotations
+
+from sim.kernel.compiled_cache import MARKER, fingerprint, refresh
+
+
+def make_package(root):
+    (root / "a.py").write_text("import numba\n")
+    (root / "b.py").write_text("x = 1\n")
+    cache = root / "__pycache__"
+    cache.mkdir()
+    (cache / "a.f-1.py312.nbi").write_bytes(b"index")
+    (cache / "a.f-1.py312.1.nbc").write_bytes(b"code")
+    return cache
+
+
+def test_a_change_in_any_compiled_module_drops_every_cached_kernel(tmp_path):
+    cache = make_package(tmp_path)
+    assert refresh(tmp_path) is True  # no fingerprint yet: nothing cached can be trusted
+    assert not list(cache.glob("*.nb?")) and (cache / MARKER).read_text().strip() == fingerprint(tmp_path)
+    (cache / "a.f-1.py312.nbi").write_bytes(b"index")
+    assert refresh(tmp_path) is False and (cache / "a.f-1.py312.nbi").exists()  # unchanged: kept
+    (tmp_path / "b.py").write_text("x = 2\n")  # not compiled: no effect
+    assert refresh(tmp_path) is False
+    (tmp_path / "a.py").write_text("import numba\n# edited\n")
+    assert refresh(tmp_path) is True and not (cache / "a.f-1.py312.nbi").exists()
+
+
+def test_an_unwritable_package_is_left_alone(tmp_path, monkeypatch):
+    make_package(tmp_path)
+    from pathlib import Path
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert refresh(tmp_path) is False
