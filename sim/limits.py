@@ -93,8 +93,9 @@ class ProtocolLimits:
         The most :meth:`cost` a track may declare; None where :data:`MAX_TRACK_STEPS` suffices.
     scaling : str
         How a round's cost grows: ``"triples"`` (pairwise contests weighed by every third
-        actor: ``actors**3 x dimensions`` a round) or ``"coalition_lp"`` (a linear programme
-        over every member's distance on every dimension: ``(actors x dimensions)**2`` a round).
+        actor: ``actors**3 x dimensions`` a round), ``"pairs"`` (every dyad on every dimension:
+        ``actors**2 x dimensions`` a round) or ``"coalition_lp"`` (a linear programme over every
+        member's distance on every dimension: ``(actors x dimensions)**2`` a round).
     """
 
     actors: int
@@ -105,27 +106,30 @@ class ProtocolLimits:
         """The work a track of this size declares, in the protocol's own scaling."""
         if self.scaling == "coalition_lp":
             return (actors * dimensions) ** 2 * rounds
+        if self.scaling == "pairs":
+            return actors ** 2 * dimensions * rounds
         return actors ** 3 * dimensions * rounds
 
     @property
     def formula(self) -> str:
         """:meth:`cost` in words, for messages."""
-        return ("(actors x dimensions)^2 x rounds" if self.scaling == "coalition_lp"
-                else "actors^3 x dimensions x rounds")
+        return {"coalition_lp": "(actors x dimensions)^2 x rounds", "pairs": "actors^2 x dimensions x rounds"}.get(
+            self.scaling, "actors^3 x dimensions x rounds")
 
 
 PROTOCOL_LIMITS: dict[str, ProtocolLimits] = {
-    "bdm": ProtocolLimits(actors=200, work=1_000_000_000),
+    "bdm": ProtocolLimits(actors=MAX_ACTORS, work=50_000_000, scaling="pairs"),
     "smp": ProtocolLimits(actors=100, work=300_000_000),
-    "alternating": ProtocolLimits(actors=300, work=1_000_000_000, scaling="coalition_lp"),
+    "alternating": ProtocolLimits(actors=MAX_ACTORS, work=2_000_000_000, scaling="coalition_lp"),
 }
 """Per protocol, by name, where a round costs more than linear in the actors.
 
-Measured (one CPU, one run from the command line, README "Limits"): BDM with 200 actors on one
-dimension for 100 rounds (work 8e8) about 11 s and 330 MB; KTAB's SMP with 100 actors on 3
-dimensions for 100 rounds (work 3e8) about 10 s and 220 MB; alternating offers with 300 actors
-on 10 dimensions for 100 rounds (work 9e8) about 10 s and 370 MB (1,000 actors on 10 dimensions
-took 15 s and 1.9 GB for 10 rounds: its programme's memory grows with (actors x dimensions)^2)."""
+Measured (one CPU, one run, ``benchmarks/bench_bdm.py`` and ``benchmarks/bench_alternating.py``;
+README "Limits"): BDM's rounds cost about 130-240 ns per dyad and dimension (sorted voters,
+no triple sums): 500 actors on 10 dimensions for 20 rounds (work 5e7) about 7 s, 1,000 actors
+on one dimension about 0.24 s a round; KTAB's SMP with 100 actors on 3 dimensions for 100 rounds
+(work 3e8) about 10 s and 220 MB; alternating offers (a compiled simplex per proposal) with
+1,000 actors on 10 dimensions for 20 rounds (work 2e9) about 7 s and 350 MB."""
 
 DEFAULT_PROTOCOL_LIMITS = ProtocolLimits(actors=MAX_ACTORS)
 """The protocols whose round costs grow linearly with actors x dimensions (mediated, concession,
