@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.dynamics import rounds
-from sim.kernel.state import NegotiationState, initial_state
+from sim.kernel.state import NegotiationState, initial_state, opening_positions
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
 from sim.records import runs_schema, seed_text
@@ -196,7 +196,7 @@ def _play(scenario: Scenario, root_seed: int, replicates: list[int], seeds: list
     """Play some replicates to their end; returns the final state and the opening positions."""
     rngs = [np.random.default_rng(seed) for seed in seeds]
     state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
-    opening = state.position.copy()
+    opening = opening_positions(scenario, state)
     for current in rounds(scenario, state, rngs, tracer):
         if trajectory is not None:
             for r in range(len(replicates)):

@@ -10,7 +10,7 @@ import numpy as np
 from sim.agents import ActorAgent, BrokerAgent
 from sim.dynamics import advance, finished
 from sim.kernel.events import apply_event, describe_event, fire_conditional_events
-from sim.kernel.state import initial_state
+from sim.kernel.state import initial_state, opening_positions
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import RunOutcome, outcomes_from_state
 from sim.scenario.scenario import Scenario
@@ -82,7 +82,7 @@ class NegotiationModel(mesa.Model):
         self.case = case
         inputs = draw_inputs(case, self.root_seed, [replicate]) if replicate is not None else None
         self.state = initial_state(case, inputs)
-        self.opening = self.state.position.copy()
+        self.opening = opening_positions(case, self.state)
         self.event_log: list[str] = []
         self.actor_agents = [ActorAgent(self, i) for i in range(len(case.actor_ids))]
         self.broker = BrokerAgent(self)

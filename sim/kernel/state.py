@@ -9,7 +9,7 @@ import numpy as np
 from sim.kernel.inputs import Inputs, declared_inputs
 from sim.scenario.scenario import Scenario
 
-__all__ = ["NegotiationState", "initial_state"]
+__all__ = ["NegotiationState", "initial_state", "opening_positions", "positions_can_move", "saliences_can_change"]
 
 
 @dataclass
@@ -42,7 +42,7 @@ class NegotiationState:
     reservation_utility : array (R, K, A)
         Each actor's reservation utility on each track (moved by events).
     pledge : array (R, A, D)
-        Each signatory's pledge on opt-in dimensions (NaN where none).
+        Each signatory's pledge on opt-in dimensions (NaN where none; read-only NaN without an opt-in track).
     tactic, flexibility : array (R, A)
         Faratin's beta and the share of the gap to its bloc an actor closes each round.
     broker_step : array (R,)
@@ -55,7 +55,8 @@ class NegotiationState:
         Each event's strength (bilateral; NaN otherwise), the round it fires before
         (0 for an event that fires on a condition) and a shift's ``to`` or ``by``.
     opening_salience : array (R, A, D)
-        Saliences before round 1 (concessions are measured with them).
+        Saliences before round 1 (concessions are measured with them); the ``salience`` array
+        itself when nothing can change a salience (:func:`saliences_can_change`).
 
     Every input a Monte Carlo may draw (:mod:`sim.kernel.inputs`) is held here per
     replicate; the kernel and the protocols read it from the state, never from the scenario.
@@ -107,6 +108,26 @@ class NegotiationState:
         return self.agreed_round > 0
 
 
+def positions_can_move(scenario: Scenario) -> bool:
+    """Whether anything in a run can move a position: blocs, a bilateral event or a shift of a
+    position, or a forecasting model (BDM and the SMP move the actors' stances)."""
+    return bool((scenario.bloc >= 0).any()
+                or any(event.kind == "bilateral" or getattr(event, "attribute", None) == "position"
+                       for event in scenario.events)
+                or any(track.rule_kind == "forecast" for track in scenario.tracks))
+
+
+def saliences_can_change(scenario: Scenario) -> bool:
+    """Whether anything in a run can change a salience (only a shift event of a salience can)."""
+    return any(getattr(event, "attribute", None) == "salience" for event in scenario.events)
+
+
+def opening_positions(scenario: Scenario, state: NegotiationState) -> np.ndarray:
+    """The positions before round 1, kept for the outcome (concessions are measured from them): a
+    copy where anything can move a position (:func:`positions_can_move`), else the state's own array."""
+    return state.position.copy() if positions_can_move(scenario) else state.position
+
+
 def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None) -> NegotiationState:
     """The state before round 1.
 
@@ -142,7 +163,9 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
         agreed_round=np.zeros((replicates, tracks), dtype=int),
         closed_round=np.zeros((replicates, tracks), dtype=int),
         signed=np.zeros((replicates, tracks, actors), dtype=bool),
-        pledge=np.full((replicates, actors, dims), np.nan),
+        # only an opt-in track pledges: without one, a read-only NaN stands for every pledge
+        pledge=(np.full((replicates, actors, dims), np.nan) if any(t.rule_kind == "opt_in" for t in scenario.tracks)
+                else np.broadcast_to(np.nan, (replicates, actors, dims))),
         reservation_utility=inputs.reservation_utility,
         tactic=inputs.tactic,
         flexibility=inputs.flexibility,
@@ -152,5 +175,5 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
         event_strength=inputs.event_strength,
         event_round=inputs.event_round,
         event_amount=inputs.event_amount,
-        opening_salience=inputs.salience.copy(),
+        opening_salience=inputs.salience.copy() if saliences_can_change(scenario) else inputs.salience,
     )
