@@ -53,7 +53,7 @@ def salience_distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndar
     return distance
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def risk_utility(distance: float, risk: float) -> float:
     r"""KTAB's utility of a distance under risk attitude R in [-1, 1].
 
@@ -64,7 +64,7 @@ def risk_utility(distance: float, risk: float) -> float:
     return (1 - distance) * (1 + risk)
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def believed_risk(own: float, theirs: float, adjust: int) -> float:
     r"""Actor h's estimate of actor i's risk attitude, by KTAB's BigRAdjust.
 

@@ -144,8 +144,8 @@ def contest(believed: np.ndarray, toward_i: np.ndarray, at_home: np.ndarray, dis
         votes[first:second - 1] = every[first + 1:second]
         votes[second - 1:actors - 2] = every[second + 1:actors]
     partial = scratch[4]
-    for_i += planned_sum(for_i_votes, plan, partial)
-    for_j += planned_sum(for_j_votes, plan, partial)
+    for_i += planned_sum(for_i_votes, 0, plan, partial)
+    for_j += planned_sum(for_j_votes, 0, plan, partial)
     p_win = for_i / (for_i + for_j)
     u_ki = toward_i[k]
     u_kj = risk_utility(distance_to_j[k], believed[k])

@@ -17,7 +17,7 @@ __all__ = ["pairwise_plan", "pairwise_sum", "planned_sum", "row_sum"]
 _BLOCK = 128
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     """NumPy's sum of at most 128 numbers (the two first cases of :func:`pairwise_sum`)."""
     if count < 8:
@@ -48,7 +48,7 @@ def _block_sum(values: np.ndarray, start: int, count: int) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _stacked_sum(values: np.ndarray, start: int, count: int) -> float:
+def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
     r"""Sum ``values[start:start + count]`` in NumPy's order.
 
     .. math::
@@ -59,127 +59,13 @@ def _stacked_sum(values: np.ndarray, start: int, count: int) -> float:
         \end{cases}
 
     with :math:`r_l = a_l + a_{8+l} + a_{16+l} + \dots` over the first :math:`8m = n - n \bmod 8` numbers.
-    The halving runs on an explicit stack (numba cannot cache a recursive function);
-    :func:`pairwise_sum` halves without one down to this for the longest sums.
+    Longer sums run the halving as a programme (:func:`pairwise_plan`, :func:`planned_sum`):
+    numba cannot cache a recursive function.
     """
     if count <= _BLOCK:
         return _block_sum(values, start, count)
-    depth = 64
-    starts = np.empty(depth, np.int64)
-    counts = np.empty(depth, np.int64)
-    left = np.empty(depth)
-    stage = np.zeros(depth, np.int64)
-    starts[0], counts[0], stage[0] = start, count, 0
-    top = 0
-    result = 0.0
-    returning = False
-    while top >= 0:
-        if returning:
-            if stage[top] == 0:  # left half done: keep it, do the right half
-                left[top] = result
-                stage[top] = 1
-                half = counts[top] // 2
-                half -= half % 8
-                starts[top + 1], counts[top + 1], stage[top + 1] = starts[top] + half, counts[top] - half, 0
-                top += 1
-                returning = False
-            else:  # both halves done
-                result = left[top] + result
-                top -= 1
-            continue
-        n = counts[top]
-        if n <= _BLOCK:
-            result = _block_sum(values, starts[top], n)
-            top -= 1
-            returning = True
-            continue
-        half = n // 2
-        half -= half % 8
-        starts[top + 1], counts[top + 1], stage[top + 1] = starts[top], half, 0
-        top += 1
-    return result
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_1(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _stacked_sum(values, start, half) + _stacked_sum(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_2(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_1(values, start, half) + _halving_sum_1(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_3(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_2(values, start, half) + _halving_sum_2(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_4(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_3(values, start, half) + _halving_sum_3(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_5(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_4(values, start, half) + _halving_sum_4(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_6(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_5(values, start, half) + _halving_sum_5(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_7(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_6(values, start, half) + _halving_sum_6(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _halving_sum_8(values: np.ndarray, start: int, count: int) -> float:
-    if count <= _BLOCK:
-        return _block_sum(values, start, count)
-    half = count // 2
-    half -= half % 8
-    return _halving_sum_7(values, start, half) + _halving_sum_7(values, start + half, count - half)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
-    r"""Sum ``values[start:start + count]`` in NumPy's order (:func:`_stacked_sum` states it).
-
-    Eight levels of halving are written out (numba cannot cache recursion), so sums of up
-    to about 16,000 numbers allocate nothing; longer ones finish on an explicit stack.
-    """
-    return _halving_sum_8(values, start, count)
+    plan = pairwise_plan(count)
+    return planned_sum(values, start, plan, np.empty(plan.shape[0] + 1))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -232,19 +118,19 @@ def pairwise_plan(count: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def planned_sum(values: np.ndarray, plan: np.ndarray, partial: np.ndarray) -> float:
-    """:func:`pairwise_sum` of ``values[:n]`` by the programme ``pairwise_plan(n)``, with no nested calls.
+def planned_sum(values: np.ndarray, start: int, plan: np.ndarray, partial: np.ndarray) -> float:
+    """:func:`pairwise_sum` of ``values[start:start + n]`` by the programme ``pairwise_plan(n)``.
 
     For sums of one length taken many times (the plan made once); ``partial`` is working
     space of ``len(plan) + 1`` numbers.
     """
     top = 0
     for step in range(plan.shape[0]):
-        start, length = plan[step, 0], plan[step, 1]
+        first, length = plan[step, 0], plan[step, 1]
         if length < 0:
             partial[top - 2] = partial[top - 2] + partial[top - 1]
             top -= 1
         else:
-            partial[top] = _block_sum(values, start, length)
+            partial[top] = _block_sum(values, start + first, length)
             top += 1
     return partial[0]

@@ -48,7 +48,7 @@ def test_the_pairwise_plan_executed_is_numpys_sum(values):
             partial.append(_block_sum(values, start, length))
     assert partial == [np.sum(values)]
     plan = pairwise_plan(len(values))
-    assert planned_sum(values, plan, np.empty(len(plan) + 1)) == np.sum(values)
+    assert planned_sum(values, 0, plan, np.empty(len(plan) + 1)) == np.sum(values)
 
 
 def test_coalition_strengths_by_hand():
