@@ -34,11 +34,12 @@ pair in Python; the rewrite compiles it (numba) and loops over replicates inside
 
 After the rewrite (CPU time per round of the 500-actor run, timing the protocol's calls):
 a turn takes 0.15 s early and 0.25 s late in the run, the assessment of the new state (for
-the forecast) 0.06 s. In a turn: the assessment (two O(A^3) coalition sums, 0.03 s each),
-then the challenge search, whose targets are skipped when an upper bound on their gain
-cannot beat the best found: 7% of the (initiator, target) pairs are assessed in the first
-turn, 32% by the tenth, as positions converge; each assessment costs about 4 ns per third
-party. The elections among bargains take a few ms.
+the forecast) about 0.06 s. In a turn: the assessment (two O(A^3) coalition sums, 0.03 s
+each), then the challenge search, whose targets are skipped when an upper bound on their
+gain cannot beat the best found: 7% of the (initiator, target) pairs are assessed in the
+first turn, 32% by the tenth, as positions converge; each assessment costs about 3 ns per
+third party. The elections among bargains take a few ms. The first call in a fresh checkout
+compiles the kernels: about 28 s and 500 MB, once (numba caches them in sim/ktab/__pycache__).
 """
 
 from __future__ import annotations
