@@ -144,9 +144,10 @@ def bdm_thousands(folder: Path) -> Path:
 
 
 def bdm_over_limit(folder: Path) -> Path:
+    """Within the actor limit, beyond BDM's work limit (actors^2 x dimensions x rounds) at its 100-round cap."""
     path = folder / "bdm_over.csv"
     path.write_text("actor,capability,position,salience\n" +
-                    "".join(f"a{i},{1 + i % 7},{i % 100},{1 + i % 99}\n" for i in range(201)))
+                    "".join(f"a{i},{1 + i % 7},{i % 100},{1 + i % 99}\n" for i in range(800)))
     return path
 
 

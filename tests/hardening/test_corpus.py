@@ -80,7 +80,7 @@ def test_messages_say_what_and_where(name, expected):
     ("csv_huge_cell", "line 2: not readable as CSV"),
     ("ktab_thousands", "(numActors): must be at most 1000"),
     ("ktab_over_smp_limit", "tracks[0]: 101 actors take part; the smp protocol takes at most 100"),
-    ("bdm_over_limit", "tracks[0]: 201 actors take part; the bdm protocol takes at most 200"),
+    ("bdm_over_limit", "tracks[0]: 800 actors x 1 dimension(s) x 100 rounds is too much work for the bdm protocol"),
     ("bdm_thousands", "3,000 actor lines; the limit is 1,000 actors"),
     ("many_problems_csv", "more problems"),
 ])
