@@ -22,11 +22,15 @@ def uniforms(rngs: Sequence[np.random.Generator], shape: tuple[int, ...],
     -------
     array (R, *shape); rows of inactive replicates are 1.0 and consume no draws.
     """
-    rows = [
-        rng.random(shape) if active is None or active[r] else np.ones(shape)
-        for r, rng in enumerate(rngs)
-    ]
-    return np.stack(rows)
+    out = np.ones((len(rngs),) + tuple(shape))
+    drawn = range(len(rngs)) if active is None else np.flatnonzero(active)
+    if not shape:  # one number each
+        for r in drawn:
+            out[r] = rngs[r].random()
+        return out
+    for r in drawn:
+        rngs[r].random(out=out[r])  # the same numbers as rng.random(shape), written in place
+    return out
 
 
 def normals(rngs: Sequence[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
