@@ -119,7 +119,7 @@ class ProtocolLimits:
 
 PROTOCOL_LIMITS: dict[str, ProtocolLimits] = {
     "bdm": ProtocolLimits(actors=MAX_ACTORS, work=50_000_000, scaling="pairs"),
-    "smp": ProtocolLimits(actors=100, work=300_000_000),
+    "smp": ProtocolLimits(actors=MAX_ACTORS, work=25_000_000_000),
     "alternating": ProtocolLimits(actors=MAX_ACTORS, work=2_000_000_000, scaling="coalition_lp"),
 }
 """Per protocol, by name, where a round costs more than linear in the actors.
@@ -127,8 +127,8 @@ PROTOCOL_LIMITS: dict[str, ProtocolLimits] = {
 Measured (one CPU, one run, ``benchmarks/bench_bdm.py`` and ``benchmarks/bench_alternating.py``;
 README "Limits"): BDM's rounds cost about 130-240 ns per dyad and dimension (sorted voters,
 no triple sums): 500 actors on 10 dimensions for 20 rounds (work 5e7) about 7 s, 1,000 actors
-on one dimension about 0.24 s a round; KTAB's SMP with 100 actors on 3 dimensions for 100 rounds
-(work 3e8) about 10 s and 220 MB; alternating offers (a compiled simplex per proposal) with
+on one dimension about 0.24 s a round; KTAB's SMP (compiled, no belief tensor) with 500 actors on
+10 dimensions for 20 rounds (work 2.5e10) about 5.5 s and 340 MB, twice that on a loaded machine; alternating offers (a compiled simplex per proposal) with
 1,000 actors on 10 dimensions for 20 rounds (work 2e9) about 7 s and 350 MB."""
 
 DEFAULT_PROTOCOL_LIMITS = ProtocolLimits(actors=MAX_ACTORS)

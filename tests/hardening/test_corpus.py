@@ -79,7 +79,7 @@ def test_messages_say_what_and_where(name, expected):
     ("big_file_toml", "the limit is 1,000,000"),
     ("csv_huge_cell", "line 2: not readable as CSV"),
     ("ktab_thousands", "(numActors): must be at most 1000"),
-    ("ktab_over_smp_limit", "tracks[0]: 101 actors take part; the smp protocol takes at most 100"),
+    ("ktab_over_smp_limit", "tracks[0]: 700 actors x 1 dimension(s) x 100 rounds is too much work for the smp"),
     ("bdm_over_limit", "tracks[0]: 800 actors x 1 dimension(s) x 100 rounds is too much work for the bdm protocol"),
     ("bdm_thousands", "3,000 actor lines; the limit is 1,000 actors"),
     ("many_problems_csv", "more problems"),

@@ -67,7 +67,7 @@ def test_protocol_actor_limits(protocol):
 
 
 @pytest.mark.parametrize("protocol, actors, dimensions, deadline", [
-    ("bdm", 500, 10, 20), ("smp", 100, 3, 100), ("alternating", 1000, 10, 20)])
+    ("bdm", 500, 10, 20), ("smp", 500, 10, 20), ("alternating", 1000, 10, 20)])
 def test_protocol_work_limits(protocol, actors, dimensions, deadline):
     scenario_from_dict(scenario(actors, dimensions, deadline, protocol))
     problem = refused(scenario(actors, dimensions, deadline + 1, protocol))[0]
@@ -77,8 +77,8 @@ def test_protocol_work_limits(protocol, actors, dimensions, deadline):
 def test_a_switched_protocol_is_checked_too():
     from sim.scenario.variants import with_protocol
 
-    base = scenario_from_dict(scenario(250, deadline=5))
-    with pytest.raises(InputError, match="the smp protocol takes at most 100"):
+    base = scenario_from_dict(scenario(1000, deadline=30))
+    with pytest.raises(InputError, match="too much work for the smp protocol"):
         with_protocol(base, "smp")
 
 
