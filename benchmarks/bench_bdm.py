@@ -21,8 +21,8 @@ beside it: on a shared machine the wall clock also counts the waits for the CPU.
   (200 actors) and 10 s (500 actors) per run. The 500-actor case runs in a child
   process, which reports its peak resident memory (``ru_maxrss``; the interpreter
   with numpy, pyarrow and the model imported takes about 260 MB of it before any round).
-  Both sizes exceed the bdm limits of sim/limits.py (200 actors, actors^3 x dimensions
-  x rounds <= 1e9, set when a round cost A^3), so this script lifts them for itself.
+  Both sizes are within the bdm limits of sim/limits.py (1,000 actors, actors^2 x
+  dimensions x rounds <= 5e7).
 
 What the profile showed (cProfile; 10,000 runs of the EU example; one 200 x 10 run):
 
@@ -69,12 +69,10 @@ sys.path.insert(0, str(HERE))
 from synthetic import synthetic_data
 
 import sim
-from sim import limits
 from sim.runner import monte_carlo, run
 from sim.scenario import Scenario, scenario_from_dict
 from sim.scenario.variants import with_protocol
 
-limits.PROTOCOL_LIMITS["bdm"] = limits.ProtocolLimits(actors=limits.MAX_ACTORS)  # see the docstring
 
 EU_TARGET_MS, LARGE_TARGETS_S = 0.2, {200: 1.0, 500: 10.0}
 
