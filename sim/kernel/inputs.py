@@ -150,6 +150,13 @@ def copula_uniforms(items: Sequence[UncertainInput], root_seed: int, replicates:
     return u
 
 
+DRAW_BLOCK = 1 << 16
+"""Uncertain numbers drawn at a time (replicates x uncertain inputs): scipy's inverse CDFs make a few
+dozen temporaries as large as their input, so a pass of 500-actor replicates with every position
+uncertain is drawn in blocks. Every number is a function of its own probability, so blocks change
+no value."""
+
+
 def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int]) -> Inputs:
     """The inputs of Monte Carlo replicates ``replicates`` (indices), drawn from the declared uncertainty.
 
@@ -162,11 +169,15 @@ def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int]) -
     items = scenario.uncertain_inputs
     if not items or not replicates:
         return inputs
-    values = quantiles(items, copula_uniforms(items, root_seed, replicates))
-    for j, item in enumerate(items):
-        for name, index in input_cells(scenario, item):
-            target = getattr(inputs, name)
-            target[(slice(None),) + index] = values[:, j].astype(target.dtype)
+    cells = [input_cells(scenario, item) for item in items]
+    block = max(1, DRAW_BLOCK // len(items))  # the inverse CDFs' temporaries stay small
+    for start in range(0, len(replicates), block):
+        rows = slice(start, start + block)
+        values = quantiles(items, copula_uniforms(items, root_seed, replicates[rows]))
+        for j, item_cells in enumerate(cells):
+            for name, index in item_cells:
+                target = getattr(inputs, name)
+                target[(rows,) + index] = values[:, j].astype(target.dtype)
     return inputs
 
 

@@ -441,3 +441,15 @@ def test_the_kernel_reads_each_replicate_s_inputs_from_the_state():
     apply_event(scenario, state, scenario.events[1])  # the shift, its 'by' drawn per replicate
     np.testing.assert_allclose(state.position[:, b, 0], np.clip(before + state.event_amount[:, 1], 0, 100))
     assert np.ptp(state.event_amount[:, 1]) > 0
+
+
+def test_drawing_in_blocks_changes_no_number(monkeypatch):
+    """Large draws go in blocks of replicates (``DRAW_BLOCK`` numbers); every number is its own."""
+    import sim.kernel.inputs as inputs_module
+
+    scenario = build(base(EVERYTHING))
+    whole = draw_inputs(scenario, 8, range(7))
+    monkeypatch.setattr(inputs_module, "DRAW_BLOCK", 1)  # one replicate a block
+    apart = draw_inputs(scenario, 8, range(7))
+    for name in ("position", "salience", "capability", "tactic", "reservation_utility"):
+        assert np.array_equal(getattr(whole, name), getattr(apart, name)), name
