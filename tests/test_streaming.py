@@ -89,3 +89,24 @@ def test_streaming_needs_a_few_numbers_a_run_not_the_runs_table():
     per_run_held = monte_carlo_bytes(VILNIUS, 2) - monte_carlo_bytes(VILNIUS, 1)
     per_run_streamed = streamed_bytes(VILNIUS, 2 * huge) - streamed_bytes(VILNIUS, huge)
     assert per_run_streamed / huge < per_run_held / 5
+
+
+def test_runs_are_gathered_into_large_row_groups(tmp_path, monkeypatch):
+    import sim.output
+    from sim.output import ParquetStream
+    from sim.records import runs_schema
+
+    batches = [HELD.table.slice(start, 500) for start in range(0, HELD.runs, 500)]
+    whole = ParquetStream(tmp_path / "whole.parquet", runs_schema(VILNIUS))
+    for batch in batches:
+        whole.write(batch)
+    whole.commit()
+    monkeypatch.setattr(sim.output, "ROW_GROUP_BYTES", 1)  # one row group a batch
+    apart = ParquetStream(tmp_path / "apart.parquet", runs_schema(VILNIUS))
+    for batch in batches:
+        apart.write(batch)
+    apart.commit()
+    assert pq.ParquetFile(tmp_path / "whole.parquet").metadata.num_row_groups == 1
+    assert pq.ParquetFile(tmp_path / "apart.parquet").metadata.num_row_groups == len(batches)
+    for name in ("whole", "apart"):
+        assert dumps(pq.read_table(tmp_path / f"{name}.parquet").to_pylist()) == dumps(HELD.table.to_pylist())

@@ -7,6 +7,8 @@ import math
 import numba
 import numpy as np
 
+from sim.kernel.utility import shaped
+
 __all__ = ["TOLERANCE", "accept", "accept_members", "acceptance_probability", "accepts"]
 
 TOLERANCE = 1e-9
@@ -71,9 +73,13 @@ def accepts(
     logistic = rule != "deterministic"
     if logistic and uniforms is None:
         raise ValueError("logistic acceptance needs uniform draws")
-    arrays = np.broadcast_arrays(np.asarray(utility, dtype=float), np.asarray(demand, dtype=float),
-                                 np.asarray(uniforms if logistic else 1.0, dtype=float))
-    flat = [np.ascontiguousarray(array).reshape(-1) for array in arrays]
+    utility = np.asarray(utility, dtype=float)
+    demand = np.asarray(demand, dtype=float)
+    draws = np.asarray(uniforms if logistic else 1.0, dtype=float)
+    shape = utility.shape
+    if not (demand.shape == shape and draws.shape == shape):
+        shape = np.broadcast_shapes(shape, demand.shape, draws.shape)
+    flat = [np.ascontiguousarray(shaped(array, shape)).reshape(-1) for array in (utility, demand, draws)]
     out = np.empty(flat[0].shape, dtype=np.bool_)
     _accept_all(flat[0], flat[1], logistic, float(temperature), flat[2], out)
-    return out.reshape(arrays[0].shape)
+    return out.reshape(shape)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.kernel.utility import shaped
+
 __all__ = ["COLLECTIVE_RULES", "RULE_CODES", "blockers", "is_blocker", "rule_met", "rule_met_row"]
 
 COLLECTIVE_RULES = ("unanimity", "qualified_majority", "simple_majority")
@@ -83,7 +85,7 @@ def _blocker_rows(accepts, members, veto, rule, out):  # pragma: no cover - comp
 
 
 def _rows(array: np.ndarray, shape: tuple[int, int], dtype) -> np.ndarray:
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(array, dtype=dtype), shape))
+    return np.ascontiguousarray(shaped(np.asarray(array, dtype=dtype), shape))
 
 
 def _code(kind: str) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FAST_MATH", "contiguous_start", "distance_row", "weighted_gap", "distance", "salience_distance", "salience_weights", "utility"]
+__all__ = ["FAST_MATH", "contiguous_start", "distance_row", "shaped", "weighted_gap", "distance", "salience_distance", "salience_weights", "utility"]
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -87,8 +87,14 @@ def _weighted_distance(points, position, weight, dims, start, scale, rows, norma
 def contiguous_start(dims: np.ndarray) -> int:
     """The first of ``dims`` if they are consecutive (d, d + 1, ...), else -1: the compiled loops
     then index the dimensions directly, which lets them vectorise."""
-    count = len(dims)
-    return int(dims[0]) if count and int(dims[-1]) - int(dims[0]) == count - 1 and (np.diff(dims) == 1).all() else -1
+    listed = [int(d) for d in dims]
+    return listed[0] if listed and listed == list(range(listed[0], listed[0] + len(listed))) else -1
+
+
+def shaped(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``array`` broadcast to ``shape`` (itself when it has that shape already: broadcasting costs
+    microseconds, which one-replicate runs pay on every call)."""
+    return array if array.shape == shape else np.broadcast_to(array, shape)
 
 
 def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np.ndarray,
@@ -102,10 +108,11 @@ def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np
         points = points[:, None, :]
     all_dims = position.shape[2]
     dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
-    replicates, actors = np.broadcast_shapes(points.shape[:2], position.shape[:2], weight.shape[:2])
-    position = np.broadcast_to(position, (replicates, actors, all_dims))
-    weight = np.broadcast_to(weight, (replicates, actors, all_dims))
-    points = np.broadcast_to(points, (replicates, 1 if points.shape[1] == 1 else actors, len(dims)))
+    replicates = max(points.shape[0], position.shape[0], weight.shape[0])
+    actors = max(points.shape[1], position.shape[1], weight.shape[1])
+    position = shaped(position, (replicates, actors, all_dims))
+    weight = shaped(weight, (replicates, actors, all_dims))
+    points = shaped(points, (replicates, 1 if points.shape[1] == 1 else actors, len(dims)))
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.ascontiguousarray(rows, dtype=np.bool_)
     out = np.full((replicates, actors), np.nan)
     scale = 1.0 / np.ascontiguousarray(width, dtype=float).reshape(-1)
