@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["ExpectedUtility"]
 
 _FROM_READING = "reading"
-BLOCK_ELEMENTS = 1 << 14
+BLOCK_ELEMENTS = 1 << 16
 """Replicates x actors^2 in one block of a round (at least one replicate): each (replicates, A, A) array
-of it then takes at most 128 kB, or one replicate's A^2 numbers. Larger blocks were slower, not faster
-(benchmarks/bench_bdm.py: 1.2 s instead of 0.8 s a run at 200 actors with blocks of 2^18), the arrays
-no longer fitting in cache; memory stays bounded whatever the number of replicates."""
+of it then takes at most 512 kB, or one replicate's A^2 numbers. At 10 actors (the EU example) a
+block holds 655 replicates, and 2^16 ran 5% faster than 2^14 (fewer numpy calls a replicate); at 200
+actors any block from 2^14 to 2^16 holds one replicate, and 2^18 (six) was slower, 1.2 s instead of
+0.8 s a run, its arrays no longer fitting in cache (benchmarks/bench_bdm.py). Memory stays bounded
+whatever the number of replicates."""
 
 
 @register
