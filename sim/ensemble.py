@@ -21,7 +21,7 @@ from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
 from sim.records import runs_schema, seed_text
 from sim.scenario.scenario import Scenario
-from sim.seeding import run_seed
+from sim.seeding import ReplicateGenerators, run_seeds
 from sim.trace import TraceCollector
 
 __all__ = ["EnsembleResult", "outcome_arrays", "outcome_table", "replicates_per_pass", "run_ensemble", "state_bytes"]
@@ -197,7 +197,7 @@ def replicates_per_pass(scenario: Scenario, budget: int | None = None) -> int:
 def _play(scenario: Scenario, root_seed: int, replicates: list[int], seeds: list[int], ids: np.ndarray,
           trajectory: list | None, tracer: TraceCollector | None) -> tuple[NegotiationState, np.ndarray]:
     """Play some replicates to their end; returns the final state and the opening positions."""
-    rngs = [np.random.default_rng(seed) for seed in seeds]
+    rngs = ReplicateGenerators(seeds)  # made only if the run draws
     state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
     opening = opening_positions(scenario, state)
     for current in rounds(scenario, state, rngs, tracer):
@@ -239,7 +239,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
         Keep the per-round trace, one row per actor (:meth:`EnsembleResult.trace_table`).
     """
     replicates = list(replicates)
-    seeds = [run_seed(root_seed, r) for r in replicates]
+    seeds = run_seeds(root_seed, replicates)
     ids = np.asarray(run_ids if run_ids is not None else replicates, dtype=np.int64)
     trajectory: list[dict[str, Any]] | None = [] if trajectories else None
     tracer = TraceCollector(scenario, ids) if trace else None

@@ -53,7 +53,8 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-__all__ = ["run_seed", "run_rng", "stable_hash", "stream_state", "stream_uniforms"]
+__all__ = ["ReplicateGenerators", "run_rng", "run_seed", "run_seeds", "stable_hash", "stream_state",
+           "stream_uniforms"]
 
 
 def run_seed(root: int, replicate: int | None = None) -> int:
@@ -205,13 +206,63 @@ def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], wor
         h = np.tile(hashes, len(rows))
         keys = [r & np.uint64(_MASK)] + ([r >> np.uint64(32)] if wide else [])
         keys += [h & np.uint64(_MASK), h >> np.uint64(32)]
-        consts = [const]  # hashmix's constant before each mix of a key word into a pool entry
-        for _ in range(4 * len(keys)):
-            consts.append((consts[-1] * _MULT_A) & _MASK)
-        state = np.empty((len(r), words), dtype=np.uint64)
-        _mix_keys(pool, np.array(consts, dtype=np.uint64), np.ascontiguousarray(np.stack(keys, axis=1)), words, state)
+        state = _keyed_state(pool, const, keys, words)
         out[rows] = state.astype(np.uint32).reshape(len(rows), len(names), words)
     return out
+
+
+def _keyed_state(pool: np.ndarray, const: int, keys: list[np.ndarray], words: int) -> np.ndarray:
+    """generate_state(words) of the root's sequences spawned with each row of ``keys`` (32-bit words)."""
+    consts = [const]  # hashmix's constant before each mix of a key word into a pool entry
+    for _ in range(4 * len(keys)):
+        consts.append((consts[-1] * _MULT_A) & _MASK)
+    state = np.empty((len(keys[0]), words), dtype=np.uint64)
+    _mix_keys(pool, np.array(consts, dtype=np.uint64), np.ascontiguousarray(np.stack(keys, axis=1)), words, state)
+    return state
+
+
+def run_seeds(root: int, replicates: Sequence[int]) -> np.ndarray:
+    """:func:`run_seed` of many replicates at once (the same 64-bit seeds): array of uint64."""
+    replicates = np.asarray(replicates, dtype=np.int64).reshape(-1)
+    out = np.zeros(len(replicates), dtype=np.uint64)
+    if not len(replicates):
+        return out
+    if root < 0 or replicates.min() < 0:
+        raise ValueError("seeds and replicate indices must be >= 0")
+    pool, const = _root_pool(root)
+    for wide in (False, True):
+        rows = np.flatnonzero((replicates >= 2 ** 32) == wide)
+        if not len(rows):
+            continue
+        r = replicates[rows].astype(np.uint64)
+        keys = [r & np.uint64(_MASK)] + ([r >> np.uint64(32)] if wide else [])
+        state = _keyed_state(pool, const, keys, 2)
+        out[rows] = state[:, 0] | (state[:, 1] << np.uint64(32))
+    return out
+
+
+class ReplicateGenerators(Sequence):
+    """Each replicate's generator, ``numpy.random.default_rng(seed)``, made when first asked for.
+
+    A deterministic protocol draws nothing, so its runs never pay for building generators; a
+    replicate's generator is the same object however often it is asked for.
+    """
+
+    def __init__(self, seeds: Sequence[int]):
+        self.seeds = [int(seed) for seed in seeds]
+        self._made: dict[int, np.random.Generator] = {}
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = np.random.default_rng(self.seeds[index])
+        return made
 
 
 def stream_uniforms(root: int, replicates: Sequence[int], names: Sequence[str]) -> np.ndarray:
