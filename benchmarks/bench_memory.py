@@ -13,8 +13,8 @@ Why it stays flat: the ensemble plays replicates in passes sized by the state's
 bytes (:func:`sim.ensemble.replicates_per_pass`: 86 replicates at 500 x 10, about
 32 MB of state), and the command summarises and writes each batch of 1,000 runs
 as it finishes (:func:`sim.runner.stream_monte_carlo`), keeping only a few numbers
-a run for the summary's quantiles (here 42, i.e. 336 bytes a run counted at 8
-bytes each; the runs table's row is 8 kB). Before, a pass held 1,000 replicates
+a run for the summary's quantiles (here 23 of the runs table's 1,030 columns: 184
+bytes a run; the table's row is about 8 kB). Before, a pass held 1,000 replicates
 (40 MB per actor x dimension array) and the command held the whole runs table.
 """
 
