@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 from sim.kernel import city_block_lp, decision, draws, utility
+from sim.kernel.decision import rule_met_row
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.collective import answer_draft, demands
@@ -80,9 +82,10 @@ def cheapest_coalition(proposer: np.ndarray, members: np.ndarray, veto: np.ndarr
     Under unanimity the coalition is every member holding a veto (every member if
     none does). Otherwise it starts from the proposer and the veto holders and adds
     the other members nearest the proposer (:math:`\\delta` ascending, ties by actor
-    order) until their share of the members' weight (capability, or one each) reaches
-    the quota (the threshold for a qualified majority, more than half for a simple
-    majority, half otherwise).
+    order) until, were they all to accept, the track's decision rule would be met
+    (:func:`sim.kernel.decision.rule_met_row`: their share of the members' weight,
+    capability or one each, reaching the threshold of a qualified majority or more than
+    half for a simple one), so a coalition is never judged short by the rule it was built for.
 
     Parameters
     ----------
@@ -100,23 +103,30 @@ def cheapest_coalition(proposer: np.ndarray, members: np.ndarray, veto: np.ndarr
     start[rows, proposer] = True
     if kind == "unanimity":
         return start
-    weight = capability if by == "capability" else np.ones_like(capability)
-    total = np.where(members, weight, 0.0).sum(axis=1)
-    need = threshold if kind == "qualified_majority" else 0.5
     candidate = members & ~start
     order = np.argsort(np.where(candidate, distance_to_proposer, np.inf), axis=1, kind="stable")
-    added = np.take_along_axis(np.where(candidate, weight, 0.0), order, axis=1)
-    # share[:, k]: the coalition's share once the k nearest candidates are in
-    share = (np.where(start, weight, 0.0).sum(axis=1)[:, None]
-             + np.concatenate([np.zeros((len(rows), 1)), np.cumsum(added, axis=1)], axis=1)) / total[:, None]
-    enough = share >= need - 1e-12
-    if kind == "simple_majority":
-        enough &= share > 0.5
-    taken = np.where(enough.any(axis=1), np.argmax(enough, axis=1), candidate.sum(axis=1))
-    chosen = start.copy()
-    in_order = np.take_along_axis(candidate, order, axis=1) & (np.arange(members.shape[1])[None, :] < taken[:, None])
-    np.put_along_axis(chosen, order, np.take_along_axis(chosen, order, axis=1) | in_order, axis=1)
+    chosen = np.ascontiguousarray(start)
+    _grow_coalitions(chosen, np.ascontiguousarray(order), np.ascontiguousarray(candidate),
+                     np.ascontiguousarray(members), np.ascontiguousarray(veto, dtype=np.bool_),
+                     np.ascontiguousarray(capability, dtype=float), decision.RULE_CODES[kind], by == "capability",
+                     float(threshold))
     return chosen
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_coalitions(chosen, order, candidate, members, veto, capability, rule, by_capability, threshold
+                     ):  # pragma: no cover - compiled
+    """Per replicate, add the candidates in ``order`` (nearest first) to ``chosen`` until, were they
+    all to accept, the decision rule would be met (:func:`sim.kernel.decision.rule_met_row`, the rule
+    that then judges the answers: the same sums in the same order)."""
+    for r in range(chosen.shape[0]):
+        for position in range(order.shape[1]):
+            if rule_met_row(chosen[r], members[r], veto, capability[r], rule, by_capability, threshold):
+                break
+            i = order[r, position]
+            if not candidate[r, i]:  # candidates come first; the rest are not members or already in
+                break
+            chosen[r, i] = True
 
 
 @register
