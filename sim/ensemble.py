@@ -255,8 +255,11 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
                                    ids[start:start + size], None, None)
             parts.append(outcome_arrays(scenario, state, opening))
             del state, opening
-        arrays = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
-        played, state, opening = arrays.get("rounds", np.zeros(0, dtype=int)), None, None
+        if not parts:  # no replicates: the arrays of an empty state, so the table has its columns
+            empty, opening = _play(scenario, root_seed, [], [], ids, None, None)
+            parts.append(outcome_arrays(scenario, empty, opening))
+        arrays = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        played, state, opening = arrays["rounds"], None, None
     coordinates = {
         "run_id": ids,
         "point": np.full(len(replicates), -1 if point is None else point, dtype=np.int64),

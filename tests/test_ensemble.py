@@ -102,3 +102,9 @@ def test_passes_are_sized_by_the_state_not_by_a_count():
     assert replicates_per_pass(small) == MAX_PASS
     assert replicates_per_pass(large) == PASS_BYTES // state_bytes(large) < MAX_PASS
     assert replicates_per_pass(large) * state_bytes(large) <= PASS_BYTES
+
+
+def test_no_replicates_give_an_empty_table_with_every_column():
+    for scenario in (VILNIUS, KTAB, wide("bdm")):
+        table = run_ensemble(scenario, 1, []).table()
+        assert table.num_rows == 0 and table.schema.equals(runs_schema(scenario))

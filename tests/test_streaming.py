@@ -75,14 +75,31 @@ def test_a_failed_streamed_run_leaves_nothing(tmp_path, monkeypatch):
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(sim.runner, "_batches", broken)
-    out = tmp_path / "mc"
+    out = tmp_path / "made" / "for" / "mc"
     with pytest.raises(RuntimeError, match="disk gone"):
         main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "10", "--out", str(out), "--quiet"])
-    assert not out.exists()
+    assert not (tmp_path / "made").exists()  # every folder made for the results is gone
+
+
+def test_an_interruption_after_the_runs_leaves_nothing_either(tmp_path, monkeypatch):
+    """Ctrl-C while the summary is printed, or the manifest written: no partial file, no new folder."""
+    import sim.text
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.text, "format_monte_carlo", interrupted)
+    out = tmp_path / "new" / "mc"
+    assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "10", "--out", str(out), "--quiet"]) == 130
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "10", "--out", str(kept), "--quiet"]) == 130
+    assert kept.is_dir() and not list(kept.iterdir())  # a folder that was there stays, empty
 
 
 def test_streaming_needs_a_few_numbers_a_run_not_the_runs_table():
-    """Held whole, a billion Vilnius runs need terabytes; streamed, the summary's kept columns alone."""
+    """Held whole, ten million Vilnius runs are refused; streamed, they need the summary's kept columns alone."""
     huge = 10**7
     assert check_monte_carlo_size(VILNIUS, huge)  # held: refused
     assert check_monte_carlo_size(VILNIUS, huge, streamed=True) == []

@@ -46,10 +46,9 @@ def check_run_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from sim import __version__, output, runner, summary, text
+    from sim import output, runner, summary, text
     from sim.records import table_from_records
     from sim.scenario import load_scenario
-    from sim.scenario.scenario import scenario_record
 
     problems = check_run_arguments(args)
     if problems:
@@ -80,37 +79,31 @@ def run_command(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         quiet = args.quiet or not sys.stderr.isatty()
-        with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
-            if held:
-                mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine or "ensemble",
-                                        progress=bar.update,
-                                        trajectories=args.trajectories and bool(args.out), trace=args.trace)
-                result = summary.summarise(scenario, mc.table, mc.seed)
-                table, paths, trace = mc.table, mc.trajectories, mc.trace
-            else:  # summarised and written as the runs finish: memory bounded at any --runs
-                stream = _open_stream(Path(args.out), scenario) if args.out else None
-                try:
+        # streamed: summarised and written as the runs finish (memory bounded at any --runs); whatever
+        # fails until the results are in place removes the partial file and the folders made for it
+        stream = _open_stream(Path(args.out), scenario) if args.out and not held else None
+        try:
+            with tqdm(total=args.runs, desc="runs", unit="run", disable=quiet, file=sys.stderr) as bar:
+                if held:
+                    mc = runner.monte_carlo(scenario, args.runs, seed=args.seed, engine=args.engine or "ensemble",
+                                            progress=bar.update,
+                                            trajectories=args.trajectories and bool(args.out), trace=args.trace)
+                    result = summary.summarise(scenario, mc.table, mc.seed)
+                    table, paths, trace = mc.table, mc.trajectories, mc.trace
+                else:
                     result = runner.stream_monte_carlo(scenario, args.runs, seed=args.seed,
                                                        engine=args.engine or "ensemble", progress=bar.update,
                                                        write=stream.write if stream else None)
-                except BaseException:
-                    if stream is not None:
-                        _close_stream(stream, keep=False)
-                    raise
-                table, paths, trace = stream, None, None
-        report = text.format_monte_carlo(scenario, result)
-    if args.out:
-        streamed = isinstance(table, output.ParquetStream)
-        manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
-                    "runs": table.rows if streamed else table.num_rows,
-                    "engine": (args.engine or "ensemble") if args.runs else "mesa",
-                    "package_version": __version__, "command": " ".join(["negsim", *sys.argv[1:]]),
-                    "scenario": scenario_record(scenario, args.scenario)}
-        if args.overwrite:
-            remove_run_results(Path(args.out))
-        if streamed:
-            _close_stream(table, keep=True)
-        output.write_results(args.out, None if streamed else table, result, manifest, paths, trace)
+                    table, paths, trace = stream, None, None
+            report = text.format_monte_carlo(scenario, result)
+            if args.out:
+                _write_out(args, scenario, result, table, paths, trace)
+        except BaseException:
+            if stream is not None:
+                _close_stream(stream, keep=False)
+            raise
+    if args.runs is None and args.out:
+        _write_out(args, scenario, result, table, paths, trace)
     if args.baselines:
         from sim.baselines import baselines
 
@@ -125,29 +118,48 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_out(args: argparse.Namespace, scenario, result: dict, table, paths, trace) -> None:
+    """The results folder: runs.parquet (moved into place if it was streamed), summary, manifest."""
+    from sim import __version__, output
+    from sim.scenario.scenario import scenario_record
+
+    streamed = isinstance(table, output.ParquetStream)
+    manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
+                "runs": table.rows if streamed else table.num_rows,
+                "engine": (args.engine or "ensemble") if args.runs else "mesa",
+                "package_version": __version__, "command": " ".join(["negsim", *sys.argv[1:]]),
+                "scenario": scenario_record(scenario, args.scenario)}
+    if args.overwrite:
+        remove_run_results(Path(args.out))
+    if streamed:
+        _close_stream(table, keep=True)
+    output.write_results(args.out, None if streamed else table, result, manifest, paths, trace)
+
+
 def _open_stream(out: Path, scenario):
     """``runs.parquet`` in ``out``, written as the runs finish (``out`` is created, and removed again
     by :func:`_close_stream` if the run fails and it was made for it)."""
     from sim.output import ParquetStream
     from sim.records import runs_schema
 
-    created = not out.exists()
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]  # innermost first
     out.mkdir(parents=True, exist_ok=True)
     stream = ParquetStream(out / "runs.parquet", runs_schema(scenario))
-    stream.created_folder = out if created else None
+    stream.made_folders = made
     return stream
 
 
 def _close_stream(stream, keep: bool) -> None:
     if keep:
-        stream.commit()
+        if stream._writer is not None:
+            stream.commit()
         return
     stream.discard()
-    if stream.created_folder is not None:
+    for folder in stream.made_folders:  # innermost first, and only if empty: nothing half-written is left
         try:
-            stream.created_folder.rmdir()  # only if empty: nothing half-written is left
+            folder.rmdir()
         except OSError:
-            pass
+            break
 
 
 def experiment_point(args: argparse.Namespace):
