@@ -1,10 +1,12 @@
-"""The ensemble driver: many replicates of one scenario in one pass of the kernel.
+"""The ensemble driver: many replicates of one scenario, played in passes of the kernel.
 
 For the same seeds it gives the same runs as the Mesa model, run by run: each
 replicate draws from its own generator, seeded exactly as the Mesa model's
 (:mod:`sim.seeding`), and the rounds are played by the same
-:func:`sim.dynamics.advance`. Protocols declared ``batched`` compute all
-replicates with array operations; the others loop over them inside each round.
+:func:`sim.dynamics.advance`. Every protocol is batched: one call plays a round for
+all the replicates of a pass (array operations, or a compiled loop over them).
+Passes are sized by the state's bytes (:func:`replicates_per_pass`), and each is
+reduced to its outcome arrays (:func:`outcome_arrays`) before the next is played.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyarrow as pa
 
 from sim.dynamics import rounds
 from sim.kernel.state import NegotiationState, initial_state, opening_positions
+from sim.kernel.compiled_cache import refresh_once
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
 from sim.records import runs_schema, seed_text
@@ -169,9 +172,10 @@ MAX_PASS = 1000
 def state_bytes(scenario: Scenario) -> int:
     """About how many bytes one replicate's state takes during a run.
 
-    Eight arrays over actors x dimensions (positions, saliences, the opening ones, pledges
-    and the inputs they were drawn into) and twelve over tracks x actors, 8 bytes a number;
-    a forecast track adds its per-round history, three forecasts a dimension.
+    At most eight arrays over actors x dimensions (positions, saliences, their opening
+    copies where something can move them, pledges on an opt-in track, the protocols' own)
+    and twelve over tracks x actors, 8 bytes a number; a forecast track adds its per-round
+    history, three forecasts a dimension. An upper bound: most scenarios hold fewer.
     """
     actors, dims, tracks = len(scenario.actor_ids), len(scenario.dimension_ids), len(scenario.tracks)
     history = sum(3 * (track.deadline + 1) * len(track.dims) for track in scenario.tracks
@@ -238,6 +242,7 @@ def run_ensemble(scenario: Scenario, root_seed: int, replicates: Sequence[int], 
     trace : bool
         Keep the per-round trace, one row per actor (:meth:`EnsembleResult.trace_table`).
     """
+    refresh_once()
     replicates = list(replicates)
     seeds = run_seeds(root_seed, replicates)
     ids = np.asarray(run_ids if run_ids is not None else replicates, dtype=np.int64)

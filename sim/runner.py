@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from sim.ensemble import run_ensemble
+from sim.kernel.compiled_cache import refresh_once
 from sim.model import NegotiationModel
 from sim.records import runs_schema, table_from_records
 from sim.scenario.scenario import Scenario
@@ -47,6 +48,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
     NegotiationModel
         ``model.outcome()`` is the :class:`~sim.outcome.RunOutcome`.
     """
+    refresh_once()
     model = NegotiationModel(scenario, seed=seed, replicate=replicate, point=point, collect=collect, trace=trace)
     model.run()
     return model
@@ -106,17 +108,24 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     """An estimate of a streamed Monte Carlo's peak memory (:func:`stream_monte_carlo`).
 
     ``BASE_BYTES`` + two batches of the runs table (one being built, one being written) + one
-    pass of the kernel (:data:`sim.ensemble.PASS_BYTES`) + ``2 x 8`` bytes for each number a run
+    pass of the kernel (:data:`sim.ensemble.PASS_BYTES`, or one replicate's state if larger) + the
+    rows gathered for one row group of ``runs.parquet`` (:data:`sim.output.ROW_GROUP_BYTES`; the
+    forecasting models' and the linear programme's per-round temporaries are not counted) + ``2 x 8``
+    bytes for each number a run
     the summary keeps (:func:`sim.summary.kept_columns`: agreement, rounds, statements, bands and
     forecasts; the factor covers the copy taking quantiles makes).
     """
     from sim.ensemble import PASS_BYTES
     from sim.summary import kept_columns
 
+    from sim.ensemble import state_bytes
+    from sim.output import ROW_GROUP_BYTES
+
     schema = runs_schema(scenario)
     row = sum(32 if pa.types.is_list(f.type) or pa.types.is_string(f.type) else 8 for f in schema)
     batch = 2 * 2.5 * row * min(runs, ENSEMBLE_BATCH)
-    return BASE_BYTES + int(batch) + PASS_BYTES + int(runs * 16 * len(kept_columns(scenario)))
+    one_pass = max(PASS_BYTES, state_bytes(scenario))  # a pass holds at least one replicate
+    return BASE_BYTES + int(batch) + one_pass + ROW_GROUP_BYTES + int(runs * 16 * len(kept_columns(scenario)))
 
 
 def check_monte_carlo_size(scenario: Scenario, runs: int, *, trajectories: bool = False,
@@ -167,6 +176,7 @@ def monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engin
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if too_big := check_monte_carlo_size(scenario, runs, trajectories=trajectories, trace=trace):
         raise ValueError(too_big[0])
+    refresh_once()
     root = scenario.seed if seed is None else int(seed)
     parts, paths, traces = [], [], []
     for table, path, trace_part in _batches(scenario, runs, root, engine, progress, trajectories, trace):
@@ -233,6 +243,7 @@ def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if too_big := check_monte_carlo_size(scenario, runs, streamed=True):
         raise ValueError(too_big[0])
+    refresh_once()
     root = scenario.seed if seed is None else int(seed)
     summariser = Summariser(scenario, root)
     for table, _, _ in _batches(scenario, runs, root, engine, progress):

@@ -86,9 +86,12 @@ class Summariser:
         self._signatory_counts: list[np.ndarray] = []
         self._sums = {(kind, track.id, a): [0.0, 0] for kind in ("utility", "concession")
                       for track in scenario.tracks for a in self._members[track.id]}
+        self._finished = False
 
     def add(self, table: pa.Table) -> None:
         """Fold in the next runs (rows in run order, with the runs table's columns)."""
+        if self._finished:
+            raise RuntimeError("runs added after the summary was taken: make a new Summariser")
         if table.num_rows == 0:
             return
         self._pending.append(table)
@@ -129,7 +132,8 @@ class Summariser:
         return total / count if count else None
 
     def result(self) -> dict[str, Any]:
-        """The summary of every run added so far (see :func:`summarise`)."""
+        """The summary of every run added (see :func:`summarise`); no run can be added after it."""
+        self._finished = True
         if self._pending:  # the last, partial block
             self._fold(pa.concat_tables(self._pending))
             self._pending, self._pending_rows = [], 0

@@ -35,6 +35,14 @@ def test_a_summary_does_not_depend_on_how_its_runs_were_handed_over(cuts):
     assert dumps(summariser.result()) == dumps(summarise(VILNIUS, table, HELD.seed))
 
 
+def test_no_run_is_added_once_the_summary_is_taken():
+    summariser = Summariser(VILNIUS, HELD.seed)
+    summariser.add(HELD.table.slice(0, 10))
+    summariser.result()
+    with pytest.raises(RuntimeError, match="after the summary"):
+        summariser.add(HELD.table.slice(10, 10))
+
+
 def test_the_streamed_summary_and_runs_equal_the_held_ones(tmp_path):
     written = []
     result = stream_monte_carlo(VILNIUS, HELD.runs, seed=4, write=written.append)

@@ -149,7 +149,8 @@ def _solve(q, c, p, w, b, lower, upper, x):  # pragma: no cover - compiled
     width = upper - lower
     for d in range(dims):
         x[d] = min(max(q[d], lower[d]), upper[d])
-    # the proposer's own position, if every member already accepts it (the same sum as utility.distance)
+    # the proposer's own position, if every member already accepts it
+    # (mathematically utility.distance; summed here in its own order)
     at_ideal = True
     for i in range(members):
         g = 0.0
@@ -253,7 +254,7 @@ def _pair_cannot_meet(p, w, b, width):  # pragma: no cover - compiled
     """A certificate of infeasibility: a budget below zero, or two members too far apart for both budgets.
 
     For any x, :math:`g_i(x) + g_j(x) \\ge \\sum_d \\min(w_{id}, w_{jd}) |p_{id} - p_{jd}| / W_d`
-    (triangle inequality), so when that exceeds :math:`b_i + b_j` by more than twice the
+    (triangle inequality), so when that exceeds :math:`b_i + b_j` by more than ten times the
     feasibility tolerance no point meets both budgets, and the simplex would find none either.
     """
     members, dims = p.shape

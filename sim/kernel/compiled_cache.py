@@ -6,15 +6,16 @@ module keeps the callee's old code after the callee's file changes (numba's
 "Notes on caching": changes in another file are not recognised). :func:`refresh`
 fingerprints every module of the package that uses numba and, when the
 fingerprint differs from the one the cache was built with, removes the cached
-kernels so they are compiled afresh. ``negsim`` and the test suite call it at
-start; from Python, call it yourself after editing a kernel (or run
-``python -m sim.kernel.compiled_cache``).
+kernels so they are compiled afresh. ``negsim``, the test suite and the Python
+API's run functions call it (once per process); ``python -m sim.kernel.compiled_cache``
+runs it alone.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 
 __all__ = ["fingerprint", "refresh", "refresh_once"]
@@ -28,7 +29,7 @@ def fingerprint(package: Path = PACKAGE) -> str:
     digest = hashlib.sha256()
     for source in sorted(package.rglob("*.py")):
         text = source.read_bytes()
-        if b"numba" in text:
+        if b"import numba" in text:
             digest.update(str(source.relative_to(package)).encode() + b"\0" + text + b"\0")
     return digest.hexdigest()
 
@@ -38,8 +39,11 @@ def refresh(package: Path = PACKAGE) -> bool:
 
     Returns whether anything was removed. A package folder that cannot be written
     (an installed copy; numba then caches elsewhere, and an upgrade changes every
-    file's time stamp) is left alone.
+    file's time stamp) is left alone, and so is a cache moved elsewhere with
+    ``NUMBA_CACHE_DIR`` (clear that folder yourself after editing a kernel).
     """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return False
     marker = package / "__pycache__" / MARKER
     current = fingerprint(package)
     try:
@@ -58,7 +62,8 @@ def refresh(package: Path = PACKAGE) -> bool:
 
 @functools.cache
 def refresh_once() -> bool:
-    """:func:`refresh`, once per process (the command line calls it before every command)."""
+    """:func:`refresh`, once per process: the command line calls it before every command, and
+    ``run``, ``monte_carlo``, ``stream_monte_carlo`` and ``run_ensemble`` before their first run."""
     return refresh()
 
 

@@ -1,12 +1,14 @@
 """Utility from salience-weighted, range-normalised distance.
 
-Every distance in the engine, in both engines and every protocol, is computed by
-one compiled loop (:func:`_weighted_distance`): it reads each actor's positions
-and saliences once, on the track's dimensions only, for the replicates asked for,
-without the temporaries an array expression would make ((R, A, D) copies of the
-positions, the normalised weights, the gaps). Its sums run over the dimensions
-in order, row by row, so a replicate's distance does not depend on which other
-replicates are computed with it.
+The salience-weighted distance of the collective protocols and of the outcome, in
+both engines, is one compiled loop (:func:`weighted_gap`, per actor; :func:`distance_row`,
+per replicate): it reads each actor's positions and saliences once, on the track's
+dimensions only, for the replicates asked for, without the temporaries an array
+expression would make ((R, A, D) copies of the positions, the normalised weights, the
+gaps). Its sums run over the dimensions, row by row, so a replicate's distance does not
+depend on which other replicates are computed with it. (The forecasting models and the
+alternating proposer's linear programme state their own distances: KTAB's Euclidean one,
+BDM's per dimension, the programme's constraints.)
 """
 
 from __future__ import annotations
@@ -127,8 +129,8 @@ def salience_distance(points: np.ndarray, position: np.ndarray, salience: np.nda
     .. math:: \\delta_i(x) = \\frac{\\sum_{d \\in K} s_{id} \\, |x_d - p_{id}| / W_d}{\\sum_{d \\in K} s_{id}}
 
     over the track's dimensions K (0 for an actor with no salience on any of them:
-    it is indifferent). The same as :func:`distance` with :func:`salience_weights`,
-    without their temporaries.
+    it is indifferent). Mathematically :func:`distance` with :func:`salience_weights`
+    (the last bits may differ: here the division by the total comes last).
 
     Parameters
     ----------

@@ -80,7 +80,8 @@ class AnswerInputs:
         self.scale = 1.0 / np.ascontiguousarray(scenario.width[dims], dtype=float)
         self.draft = np.ascontiguousarray(state.draft[:, dims])
         demand = demands(scenario, track, state, round_)
-        self.demand = np.ascontiguousarray(demand[:1] if demand.strides[0] == 0 else demand, dtype=float)
+        # writable and C-ordered, as in a one-replicate run: each layout and flag is compiled apart
+        self.demand = np.require(demand[:1] if demand.strides[0] == 0 else demand, float, ["C", "W"])
         rule = scenario.spec.acceptance
         self.logistic = rule.rule == "logistic"
         self.temperature = float(rule.temperature)

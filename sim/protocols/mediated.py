@@ -110,13 +110,13 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     replicates, actors = capability.shape
     dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
-    step = np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,))
+    step = np.require(np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,)), float, ["C", "W"])
     revised = np.array(draft, dtype=float, order="C")  # one layout: see sim.kernel.utility._run
     position = np.ascontiguousarray(position, dtype=float)
     _objection_pull(revised, position, np.ascontiguousarray(np.broadcast_to(salience, position.shape), dtype=float),
                     np.ascontiguousarray(capability, dtype=float), np.ascontiguousarray(objectors, dtype=np.bool_),
                     np.ascontiguousarray(dissatisfaction, dtype=float), dims, contiguous_start(dims),
-                    np.ascontiguousarray(step), np.ascontiguousarray(rows))
+                    step, np.ascontiguousarray(rows))
     return revised
 
 

@@ -74,6 +74,13 @@ def test_protocol_work_limits(protocol, actors, dimensions, deadline):
     assert f"too much work for the {protocol} protocol" in problem
 
 
+def test_a_protocol_actor_limit_below_the_scenario_limit_is_checked(monkeypatch):
+    """Every shipped protocol takes MAX_ACTORS now; the per-protocol check still refuses a track over its own."""
+    monkeypatch.setitem(limits.PROTOCOL_LIMITS, "smp", limits.ProtocolLimits(actors=5, work=10 ** 12))
+    scenario_from_dict(scenario(5, deadline=2, protocol="smp"))
+    assert "6 actors take part; the smp protocol takes at most 5" in refused(scenario(6, deadline=2, protocol="smp"))[0]
+
+
 def test_a_switched_protocol_is_checked_too():
     from sim.scenario.variants import with_protocol
 

@@ -36,3 +36,18 @@ def test_an_unwritable_package_is_left_alone(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "unlink", refuse)
     assert refresh(tmp_path) is False
+    assert (tmp_path / "__pycache__" / "a.f-1.py312.nbi").exists()  # left as it was
+
+
+def test_a_cache_moved_elsewhere_is_left_to_its_owner(tmp_path, monkeypatch):
+    cache = make_package(tmp_path)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert refresh(tmp_path) is False and (cache / "a.f-1.py312.nbi").exists() and not (cache / MARKER).exists()
+
+
+def test_only_modules_importing_numba_count():
+    from sim.kernel.compiled_cache import PACKAGE
+
+    before = fingerprint(PACKAGE)
+    assert before == fingerprint(PACKAGE)
+    assert b"import numba" not in (PACKAGE / "cli" / "__init__.py").read_bytes()  # mentions numba, not compiled

@@ -30,10 +30,13 @@ def still(protocol: str):
 def test_positions_move_only_where_the_scenario_says_they_can(protocol):
     scenario = still(protocol)
     inputs = draw_inputs(scenario, 3, range(5))
-    drawn = inputs.position.copy()
+    drawn, salient = inputs.position.copy(), inputs.salience.copy()
     state = initial_state(scenario, inputs)
     for _ in rounds(scenario, state, [run_rng(3, r) for r in range(5)]):
         pass
+    if not saliences_can_change(scenario):
+        assert np.array_equal(state.salience, salient), f"{protocol} changed a salience without declaring it"
+        assert state.opening_salience is state.salience
     if not positions_can_move(scenario):
         assert np.array_equal(state.position, drawn), f"{protocol} moved a position without declaring it"
         assert opening_positions(scenario, state) is state.position
