@@ -30,7 +30,7 @@ minimal arithmetic twice. The report gives both floors and how far the ensemble 
 from them.
 
 What the profile showed (cProfile and per-stage CPU time at 500 x 10, 1,000 runs).
-Before this work: 3.6 ms a run, two thirds of it the utility of the draft (salience
+In the previous version: 3.6 ms a run, two thirds of it the utility of the draft (salience
 weights, gaps and sums as (R, A, D) temporaries) and the broker's revision; a pass of
 1,000 replicates held 40 MB per (R, A, D) array, so every round streamed them from
 memory; the runs table's per-actor columns and the blockers' lists were built row by
