@@ -108,3 +108,21 @@ def test_no_replicates_give_an_empty_table_with_every_column():
     for scenario in (VILNIUS, KTAB, wide("bdm")):
         table = run_ensemble(scenario, 1, []).table()
         assert table.num_rows == 0 and table.schema.equals(runs_schema(scenario))
+
+
+def test_demands_are_shared_only_where_no_replicate_can_demand_otherwise():
+    from sim.kernel import concession
+    from sim.kernel.inputs import draw_inputs
+    from sim.kernel.state import initial_state
+    from sim.protocols.collective import demands
+
+    calm = scenario_data([actor("a", {"d": 10}), actor("b", {"d": 90})])
+    moved = calm | {"events": [{"kind": "shift", "round": 2, "actor": "a", "attribute": "reservation_utility",
+                                "by": -0.2}]}
+    for scenario, shared in ((wide("mediated"), True), (build(calm), True), (build(moved), False)):
+        state = initial_state(scenario, draw_inputs(scenario, 2, range(5)))
+        track = scenario.tracks[0]
+        got = demands(scenario, track, state, 3)
+        expected = concession.demand(3, track.deadline, state.tactic, state.reservation_utility[:, track.index])
+        assert np.array_equal(got, expected)
+        assert state.extra[f"demands_alike.{track.id}"] is shared

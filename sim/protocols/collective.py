@@ -24,8 +24,24 @@ __all__ = ["AnswerInputs", "answer_draft", "answer_row", "demands", "record_answ
 
 
 def demands(scenario: Scenario, track: TrackInfo, state: NegotiationState, round_: int) -> np.ndarray:
-    """Every actor's demand on this track at this round: array (R, A)."""
-    return concession.demand(round_, track.deadline, state.tactic, state.reservation_utility[:, track.index])
+    """Every actor's demand on this track at this round: array (R, A).
+
+    Where every replicate has the same tactics and reservation utilities on the track and no
+    event can change a reservation utility (tactics never change), the demands are computed
+    for one replicate and shared (a read-only view): whether they are alike is checked once
+    per state, not every round.
+    """
+    reservation = state.reservation_utility[:, track.index]
+    key = f"demands_alike.{track.id}"
+    alike = state.extra.get(key)
+    if alike is None:
+        alike = state.extra[key] = bool(
+            not any(getattr(event, "attribute", None) == "reservation_utility" for event in scenario.events)
+            and (state.tactic == state.tactic[:1]).all() and (reservation == reservation[:1]).all())
+    if alike and state.replicates > 1:
+        row = concession.demand(round_, track.deadline, state.tactic[:1], reservation[:1])
+        return np.broadcast_to(row, state.tactic.shape)
+    return concession.demand(round_, track.deadline, state.tactic, reservation)
 
 
 @numba.njit(cache=True, nogil=True)
