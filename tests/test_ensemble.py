@@ -118,7 +118,7 @@ def test_demands_are_shared_only_where_no_replicate_can_demand_otherwise():
 
     calm = scenario_data([actor("a", {"d": 10}), actor("b", {"d": 90})])
     moved = calm | {"events": [{"kind": "shift", "round": 2, "actor": "a", "attribute": "reservation_utility",
-                                "by": -0.2}]}
+                                "track": "talks", "by": -0.2}]}
     for scenario, shared in ((wide("mediated"), True), (build(calm), True), (build(moved), False)):
         state = initial_state(scenario, draw_inputs(scenario, 2, range(5)))
         track = scenario.tracks[0]
