@@ -115,14 +115,20 @@ def _without_none(value):
     return value
 
 
+def write_mutant(folder: str | Path, suffix: str, data) -> Path:
+    """``data`` written as ``mutant<suffix>`` (TOML without its None values, or YAML) in ``folder``."""
+    path = Path(folder) / f"mutant{suffix}"
+    if suffix == ".toml":
+        path.write_text(tomli_w.dumps(_without_none(data)), encoding="utf-8")
+    else:
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @SETTINGS
 @given(value_mutations())
 def test_mutated_values(mutation):
     suffix, data = mutation
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"mutant{suffix}"
-        if suffix == ".toml":
-            path.write_text(tomli_w.dumps(_without_none(data)), encoding="utf-8")
-        else:
-            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        path = write_mutant(folder, suffix, data)
         _check_file(path)

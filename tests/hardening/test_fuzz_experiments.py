@@ -7,13 +7,11 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-import tomli_w
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hardening.invoke import check_contract, invoke
-from tests.hardening.test_fuzz import HOSTILE_VALUES, _without_none, mutate_values
+from tests.hardening.test_fuzz import HOSTILE_VALUES, mutate_values, write_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
@@ -43,11 +41,7 @@ def experiment_mutations(draw) -> tuple[str, dict]:
 def test_mutated_experiments(mutation):
     suffix, data = mutation
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"mutant{suffix}"
-        if suffix == ".toml":
-            path.write_text(tomli_w.dumps(_without_none(data)), encoding="utf-8")
-        else:
-            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        path = write_mutant(folder, suffix, data)
         check_contract(invoke(["validate", str(path)]), str(path))
         out = Path(folder) / "out"
         result = invoke(["sweep", str(path), "--estimate", "--out", str(out), "--executor", "serial"])
