@@ -46,12 +46,9 @@ def demand(round_: int, deadline: int, tactic: np.ndarray, reservation_utility: 
     .. math:: a_i(t) = r_i + (1 - r_i) \\, (1 - \\alpha_i(t))
 
     falling from 1 (only its ideal point) in round 1 to its reservation utility
-    :math:`r_i` at the deadline. Replicates whose tactics and reservation utilities are
-    all the same (neither is uncertain) share one computed row (a read-only view).
+    :math:`r_i` at the deadline. (A collective track computes it once for replicates that
+    all demand alike: :func:`sim.protocols.collective.demands`.)
     """
     tactic = np.asarray(tactic, dtype=float)
     reservation_utility = np.asarray(reservation_utility, dtype=float)
-    if (tactic.ndim == 2 and tactic.shape == reservation_utility.shape and len(tactic) > 1
-            and (tactic == tactic[0]).all() and (reservation_utility == reservation_utility[0]).all()):
-        return np.broadcast_to(demand(round_, deadline, tactic[:1], reservation_utility[:1]), tactic.shape)
     return reservation_utility + (1.0 - reservation_utility) * (1.0 - concession_fraction(round_, deadline, tactic))
