@@ -151,8 +151,7 @@ def _open_stream(out: Path, scenario):
 
 def _close_stream(stream, keep: bool) -> None:
     if keep:
-        if stream._writer is not None:
-            stream.commit()
+        stream.commit()
         return
     stream.discard()
     for folder in stream.made_folders:  # innermost first, and only if empty: nothing half-written is left
