@@ -180,11 +180,13 @@ def _mix_keys(pool0, consts, keys, words, out):  # pragma: no cover - compiled
             out[m, w] = value ^ (value >> shift)
 
 
-def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], words: int = 2) -> np.ndarray:
+def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], words: int = 2, *,
+                 hashes: np.ndarray | None = None) -> np.ndarray:
     """``SeedSequence(root, spawn_key=(r, stable_hash(name))).generate_state(words)`` for every r and name.
 
     The root's share of the hash is computed once (:func:`_root_pool`), each spawn key's
-    in one compiled pass (:func:`_mix_keys`).
+    in one compiled pass (:func:`_mix_keys`). ``hashes``, if given, are the names'
+    :func:`stable_hash` already computed (uint64, one per name).
 
     Returns
     -------
@@ -196,7 +198,8 @@ def stream_state(root: int, replicates: Sequence[int], names: Sequence[str], wor
         return out
     if root < 0 or replicates.min() < 0:
         raise ValueError("seeds and replicate indices must be >= 0")
-    hashes = np.array([stable_hash(name) for name in names], dtype=np.uint64)
+    if hashes is None:
+        hashes = np.array([stable_hash(name) for name in names], dtype=np.uint64)
     pool, const = _root_pool(root)
     for wide in (False, True):  # replicates of one 32-bit word, then (rarely) of two
         rows = np.flatnonzero((replicates >= 2 ** 32) == wide)
@@ -265,13 +268,15 @@ class ReplicateGenerators(Sequence):
         return made
 
 
-def stream_uniforms(root: int, replicates: Sequence[int], names: Sequence[str]) -> np.ndarray:
-    """One uniform in (0, 1) from each named sub-stream of each replicate (module docstring).
+def stream_uniforms(root: int, replicates: Sequence[int], names: Sequence[str], *,
+                    hashes: np.ndarray | None = None) -> np.ndarray:
+    """One uniform in (0, 1) from each named sub-stream of each replicate (module docstring);
+    ``hashes`` as in :func:`stream_state`.
 
     Returns
     -------
     array (R, N)
     """
-    state = stream_state(root, replicates, names, 2).astype(np.uint64)
+    state = stream_state(root, replicates, names, 2, hashes=hashes).astype(np.uint64)
     bits = state[..., 0] | (state[..., 1] << np.uint64(32))
     return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0 ** 53

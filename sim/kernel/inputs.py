@@ -9,7 +9,7 @@ Each uncertain number (:mod:`sim.scenario.uncertainties`) is drawn, in replicate
 
 .. math:: x = F^{-1}(\\Phi(z)), \\qquad z = \\ell f + \\sqrt{1 - \\ell^2}\\, \\varepsilon
 
-with F its marginal (:func:`sim.kernel.uncertainty.quantiles`), ε a standard normal
+with F its marginal (:class:`sim.kernel.uncertainty.Marginals`), ε a standard normal
 from the number's own sub-stream and f one from its factor's (:mod:`sim.seeding`);
 without a factor, :math:`z = \\varepsilon`. Two numbers on one factor correlate (in z)
 by the product of their loadings.
@@ -17,17 +17,18 @@ by the product of their loadings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernel.uncertainty import quantiles
+from sim.kernel.uncertainty import Marginals
 from sim.scenario.scenario import Scenario
 from sim.scenario.uncertainties import UncertainInput
-from sim.seeding import stream_uniforms
+from sim.seeding import stable_hash, stream_uniforms
 
-__all__ = ["Inputs", "copula_uniforms", "declared_inputs", "draw_inputs", "event_input", "input_cells"]
+__all__ = ["DrawPlan", "Inputs", "copula_uniforms", "draw_plan", "declared_inputs", "draw_inputs", "event_input", "input_cells"]
 
 
 @dataclass
@@ -126,6 +127,37 @@ def input_cells(scenario: Scenario, item: UncertainInput) -> list[tuple[str, tup
     return [(q, (int(keys[0]),))]  # event_strength, event_round, event_amount
 
 
+class Copula:
+    """How N uncertain numbers' probabilities are drawn: each from its own sub-stream, through its
+    factor's Gaussian copula where it has one (:func:`copula_uniforms`), worked out once.
+
+    ``names`` are the sub-streams (the items' paths, then ``factor:<id>`` for each factor);
+    ``factored``, ``factor_column`` and ``loading`` the items on a factor, their factor's stream
+    and their loadings.
+    """
+
+    def __init__(self, items: Sequence[UncertainInput]):
+        factors = sorted({item.factor for item in items if item.factor is not None})
+        self.items = len(items)
+        self.names = [item.path for item in items] + [f"factor:{f}" for f in factors]
+        self.hashes = np.array([stable_hash(name) for name in self.names], dtype=np.uint64)
+        self.factored = np.array([j for j, item in enumerate(items) if item.factor is not None], dtype=np.intp)
+        self.factor_column = np.array([factors.index(items[j].factor) for j in self.factored], dtype=np.intp)
+        self.loading = np.array([items[j].loading for j in self.factored], dtype=float)
+
+    def uniforms(self, root_seed: int, replicates: Sequence[int]) -> np.ndarray:
+        """The probability each item is drawn at, per replicate: array (R, N)."""
+        from scipy.special import ndtr, ndtri
+
+        drawn = stream_uniforms(root_seed, replicates, self.names, hashes=self.hashes)
+        u = drawn[:, :self.items].copy()
+        if len(self.factored):
+            shared = ndtri(drawn[:, self.items:])[:, self.factor_column]
+            z = self.loading * shared + np.sqrt(1.0 - self.loading ** 2) * ndtri(u[:, self.factored])
+            u[:, self.factored] = np.clip(ndtr(z), 2.0 ** -54, 1.0 - 2.0 ** -53)  # strictly inside (0, 1)
+        return u
+
+
 def copula_uniforms(items: Sequence[UncertainInput], root_seed: int, replicates: Sequence[int]) -> np.ndarray:
     """The probability each item is drawn at, per replicate: :math:`u = \\Phi(z)`, array (R, N).
 
@@ -134,20 +166,35 @@ def copula_uniforms(items: Sequence[UncertainInput], root_seed: int, replicates:
     the replicate and the name alone (:func:`sim.seeding.stream_uniforms`). An item on
     no factor takes its sub-stream's uniform itself (:math:`\\Phi(\\varepsilon)`).
     """
-    from scipy.special import ndtr, ndtri
+    return Copula(items).uniforms(root_seed, replicates)
 
-    factors = sorted({item.factor for item in items if item.factor is not None})
-    names = [item.path for item in items] + [f"factor:{f}" for f in factors]
-    drawn = stream_uniforms(root_seed, replicates, names)
-    u = drawn[:, :len(items)].copy()
-    if factors:
-        shared = ndtri(drawn[:, len(items):])
+
+class DrawPlan:
+    """What drawing a scenario's uncertain inputs needs, worked out once from its items: their
+    :class:`Copula`, their inverse CDFs (:class:`sim.kernel.uncertainty.Marginals`) and ``cells``,
+    per field of :class:`Inputs`, the flat cells after the replicate axis and the item (column)
+    each takes (:func:`input_cells`; where two items name one cell, the later one's).
+    """
+
+    def __init__(self, scenario: Scenario):
+        items = scenario.uncertain_inputs
+        self.items = len(items)
+        self.copula = Copula(items)
+        self.marginals = Marginals(items)
+        shapes = {name: array.shape[1:] for name, array in vars(declared_inputs(scenario, 1)).items()}
+        cells: dict[str, dict[int, int]] = {}
         for j, item in enumerate(items):
-            if item.factor is not None:
-                loading = item.loading
-                z = loading * shared[:, factors.index(item.factor)] + np.sqrt(1.0 - loading ** 2) * ndtri(u[:, j])
-                u[:, j] = np.clip(ndtr(z), 2.0 ** -54, 1.0 - 2.0 ** -53)  # strictly inside (0, 1)
-    return u
+            for name, index in input_cells(scenario, item):
+                cells.setdefault(name, {})[int(np.ravel_multi_index(index, shapes[name])) if index else 0] = j
+        self.cells = {name: (np.array(list(taken), dtype=np.intp), np.array(list(taken.values()), dtype=np.intp))
+                      for name, taken in cells.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def draw_plan(scenario: Scenario) -> DrawPlan:
+    """The scenario's :class:`DrawPlan`, made once per scenario (a scenario is immutable; the few most
+    recent are kept, so the passes of a Monte Carlo and the runs of the Mesa path share one)."""
+    return DrawPlan(scenario)
 
 
 DRAW_BLOCK = 1 << 16
@@ -166,20 +213,18 @@ def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int]) -
     """
     replicates = list(replicates)
     inputs = declared_inputs(scenario, len(replicates))
-    items = scenario.uncertain_inputs
-    if not items or not replicates:
+    if not scenario.uncertain_inputs or not replicates:
         return inputs
-    cells = [input_cells(scenario, item) for item in items]
-    block = max(1, DRAW_BLOCK // len(items))  # the inverse CDFs' temporaries stay small
+    plan = draw_plan(scenario)
+    block = max(1, DRAW_BLOCK // plan.items)  # the inverse CDFs' temporaries stay small
     for start in range(0, len(replicates), block):
         rows = slice(start, start + block)
-        values = quantiles(items, copula_uniforms(items, root_seed, replicates[rows]))
-        for j, item_cells in enumerate(cells):
-            for name, index in item_cells:
-                target = getattr(inputs, name)
-                target[(rows,) + index] = values[:, j].astype(target.dtype)
+        values = plan.marginals.quantiles(plan.copula.uniforms(root_seed, replicates[rows]))
+        for name, (flat, columns) in plan.cells.items():
+            target = getattr(inputs, name)
+            cells = target.reshape(target.shape[0], -1)  # a view: the fields are C-ordered
+            cells[rows, flat] = values[:, columns].astype(target.dtype)
     return inputs
-
 
 
 def event_input(scenario: Scenario, state, event, rows, name: str):

@@ -26,11 +26,82 @@ import numpy as np
 from sim.scenario.distributions import Choice
 from sim.scenario.uncertainties import UncertainInput
 
-__all__ = ["quantiles"]
+__all__ = ["Marginals", "quantiles"]
 
 
 def _column(items: Sequence[UncertainInput], value) -> np.ndarray:
     return np.array([value(item) for item in items], dtype=float)
+
+
+class Marginals:
+    """The inverse CDFs of N uncertain numbers as columns of parameters, computed once.
+
+    A Monte Carlo draws its uncertain numbers in blocks of replicates (pass after pass); reading
+    each item's distribution, range and whole-number flag is work per item, not per draw, so it
+    is done here once and :meth:`quantiles` is array work alone.
+    """
+
+    def __init__(self, items: Sequence[UncertainInput]):
+        self.size = len(items)
+        self.lower = _column(items, lambda item: item.lower)
+        self.upper = _column(items, lambda item: item.upper)
+        self.integer = _column(items, lambda item: item.integer) > 0
+        self.open_lower = _column(items, lambda item: item.open_lower) > 0
+        kinds = np.array([item.distribution.kind for item in items])
+        self.groups: list[tuple[str, np.ndarray, dict[str, np.ndarray]]] = []
+        for kind in ("normal", "uniform", "triangular", "beta"):
+            where = np.flatnonzero(kinds == kind)
+            if len(where):
+                self.groups.append((kind, where, self._parameters(kind, [items[j] for j in where])))
+        self.choices: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for j in np.flatnonzero(kinds == "choice"):
+            dist: Choice = items[j].distribution
+            weights = np.ones(len(dist.values)) if dist.weights is None else np.asarray(dist.weights, dtype=float)
+            self.choices.append((int(j), np.cumsum(weights) / weights.sum(), np.asarray(dist.values, dtype=float)))
+
+    @staticmethod
+    def _parameters(kind: str, group: list[UncertainInput]) -> dict[str, np.ndarray]:
+        dists = [item.distribution for item in group]
+        if kind == "normal":
+            mean = np.array([d.mean if d.mean is not None else item.declared for d, item in zip(dists, group)])
+            sd = np.array([d.sd for d in dists])
+            low, high = _widened(group, _column(group, lambda item: item.lower), _column(group, lambda item: item.upper))
+            return {"a": (low - mean) / sd, "b": (high - mean) / sd, "loc": mean, "scale": sd}
+        low = np.array([d.low if d.low is not None else item.lower for d, item in zip(dists, group)], dtype=float)
+        high = np.array([d.high if d.high is not None else item.upper for d, item in zip(dists, group)], dtype=float)
+        if kind == "uniform":
+            low, high = _widened(group, low, high)
+            return {"loc": low, "scale": high - low}
+        if kind == "triangular":
+            mode = np.array([d.mode if d.mode is not None else item.declared for d, item in zip(dists, group)])
+            return {"c": (mode - low) / (high - low), "loc": low, "scale": high - low}
+        return {"a": np.array([d.a for d in dists]), "b": np.array([d.b for d in dists]), "loc": low,
+                "scale": high - low}
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        """Each item's value at probabilities ``u`` (R, N): see :func:`quantiles`."""
+        from scipy import stats  # loaded only when something is uncertain
+
+        values = np.empty_like(u, dtype=float)
+        for kind, where, parameters in self.groups:
+            p = u[:, where]
+            if kind == "normal":
+                values[:, where] = stats.truncnorm.ppf(p, parameters["a"], parameters["b"], loc=parameters["loc"],
+                                                       scale=parameters["scale"])
+            elif kind == "uniform":
+                values[:, where] = stats.uniform.ppf(p, loc=parameters["loc"], scale=parameters["scale"])
+            elif kind == "triangular":
+                values[:, where] = stats.triang.ppf(p, parameters["c"], loc=parameters["loc"],
+                                                    scale=parameters["scale"])
+            else:
+                values[:, where] = stats.beta.ppf(p, parameters["a"], parameters["b"], loc=parameters["loc"],
+                                                  scale=parameters["scale"])
+        for j, cumulative, choices in self.choices:
+            index = np.minimum(np.searchsorted(cumulative, u[:, j], side="right"), len(choices) - 1)
+            values[:, j] = choices[index]
+        values = np.where(self.integer, np.floor(values + 0.5), values)
+        values = np.clip(values, self.lower, self.upper)
+        return np.where(self.open_lower & (values <= self.lower), np.nextafter(self.lower, np.inf), values)
 
 
 def _widened(items: Sequence[UncertainInput], low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,46 +123,6 @@ def quantiles(items: Sequence[UncertainInput], u: np.ndarray) -> np.ndarray:
     Returns
     -------
     array (R, N): within each item's valid range; whole numbers where the quantity is.
+    (Drawing many blocks, build :class:`Marginals` once and call its :meth:`~Marginals.quantiles`.)
     """
-    from scipy import stats  # loaded only when something is uncertain
-
-    values = np.empty_like(u, dtype=float)
-    kinds = np.array([item.distribution.kind for item in items])
-    for kind in ("normal", "uniform", "triangular", "beta"):
-        where = np.flatnonzero(kinds == kind)
-        if not len(where):
-            continue
-        group = [items[j] for j in where]
-        dists = [item.distribution for item in group]
-        p = u[:, where]
-        if kind == "normal":
-            mean = np.array([d.mean if d.mean is not None else item.declared for d, item in zip(dists, group)])
-            sd = np.array([d.sd for d in dists])
-            low, high = _widened(group, _column(group, lambda item: item.lower),
-                                 _column(group, lambda item: item.upper))
-            values[:, where] = stats.truncnorm.ppf(p, (low - mean) / sd, (high - mean) / sd, loc=mean, scale=sd)
-            continue
-        low = np.array([d.low if d.low is not None else item.lower for d, item in zip(dists, group)], dtype=float)
-        high = np.array([d.high if d.high is not None else item.upper for d, item in zip(dists, group)], dtype=float)
-        if kind == "uniform":
-            low, high = _widened(group, low, high)
-            values[:, where] = stats.uniform.ppf(p, loc=low, scale=high - low)
-        elif kind == "triangular":
-            mode = np.array([d.mode if d.mode is not None else item.declared for d, item in zip(dists, group)])
-            values[:, where] = stats.triang.ppf(p, (mode - low) / (high - low), loc=low, scale=high - low)
-        else:
-            a, b = np.array([d.a for d in dists]), np.array([d.b for d in dists])
-            values[:, where] = stats.beta.ppf(p, a, b, loc=low, scale=high - low)
-    for j in np.flatnonzero(kinds == "choice"):
-        dist: Choice = items[j].distribution
-        weights = np.ones(len(dist.values)) if dist.weights is None else np.asarray(dist.weights, dtype=float)
-        cumulative = np.cumsum(weights) / weights.sum()
-        index = np.minimum(np.searchsorted(cumulative, u[:, j], side="right"), len(dist.values) - 1)
-        values[:, j] = np.asarray(dist.values, dtype=float)[index]
-    lower, upper = _column(items, lambda item: item.lower), _column(items, lambda item: item.upper)
-    integer = _column(items, lambda item: item.integer) > 0
-    values = np.where(integer, np.floor(values + 0.5), values)
-    values = np.clip(values, lower, upper)
-    open_lower = _column(items, lambda item: item.open_lower) > 0
-    return np.where(open_lower & (values <= lower), np.nextafter(lower, np.inf), values)
-
+    return Marginals(items).quantiles(u)

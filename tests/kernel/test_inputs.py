@@ -453,3 +453,22 @@ def test_drawing_in_blocks_changes_no_number(monkeypatch):
     apart = draw_inputs(scenario, 8, range(7))
     for name in ("position", "salience", "capability", "tactic", "reservation_utility"):
         assert np.array_equal(getattr(whole, name), getattr(apart, name)), name
+
+
+def test_each_drawn_number_is_its_own_item_drawn_alone_in_its_own_cell():
+    """The scatter of a block's draws into the inputs (a cell list per field, worked out once per
+    scenario) puts each item's number where :func:`input_cells` says, as drawing it alone would."""
+    from sim.kernel.inputs import input_cells
+    from sim.kernel.uncertainty import quantiles
+
+    scenario = build(base(EVERYTHING))
+    inputs = draw_inputs(scenario, 6, range(9))
+    items = scenario.uncertain_inputs
+    assert len(items) > 5
+    for item in items:
+        alone = quantiles([item], copula_uniforms([item], 6, range(9)))[:, 0] if item.factor is None else None
+        for name, index in input_cells(scenario, item):
+            cell = getattr(inputs, name)[(slice(None),) + index]
+            if alone is not None:
+                assert np.array_equal(cell, alone.astype(cell.dtype)), (item.path, name, index)
+            assert np.ptp(cell) > 0 or item.integer, (item.path, name)  # drawn, not the declared value
