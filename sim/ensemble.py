@@ -115,8 +115,10 @@ def outcome_arrays(scenario: Scenario, state: NegotiationState, opening: np.ndar
 
 def _id_lists(ids: pa.Array, mask: np.ndarray) -> pa.Array:
     """Per row, the ids where ``mask`` is True, in actor order: a list<string> array."""
-    rows, columns = np.nonzero(mask)
     offsets = np.zeros(len(mask) + 1, dtype=np.int32)
+    if not mask.any():  # no blockers, no signatories: every list empty (a far cheaper test than nonzero)
+        return pa.ListArray.from_arrays(pa.array(offsets), ids.take(pa.array([], type=pa.int64())))
+    rows, columns = np.nonzero(mask)
     np.cumsum(mask.sum(axis=1), out=offsets[1:])
     return pa.ListArray.from_arrays(pa.array(offsets), ids.take(pa.array(columns)))
 

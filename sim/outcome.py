@@ -216,8 +216,15 @@ def track_arrays(scenario: Scenario, track: TrackInfo, state: NegotiationState,
         signed = np.zeros_like(members)
     else:
         statement = np.where(agreed[:, None], state.draft[:, dims], np.nan)
-        value = value_of(np.where(agreed[:, None], state.draft[:, dims], status_quo))
-        conceded = np.where(agreed[:, None], moved_from_opening(state.draft[:, dims]), np.nan)
+        settled = np.where(agreed[:, None], state.draft[:, dims], status_quo)
+        if opening is state.position and state.opening_salience is state.salience:
+            # nothing moved an ideal: where agreed, the concession is the distance the value is taken from
+            distance = utility.salience_distance(settled, state.position, state.salience, width, dims)
+            value = 1.0 - distance
+            conceded = np.where(agreed[:, None], distance, np.nan)
+        else:
+            value = value_of(settled)
+            conceded = np.where(agreed[:, None], moved_from_opening(state.draft[:, dims]), np.nan)
         blocked = np.where(agreed[:, None], False,
                            decision.blockers(state.accepts[:, k, :], members, scenario.veto, track.rule_kind))
         signed = np.zeros_like(members)

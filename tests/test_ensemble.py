@@ -126,3 +126,42 @@ def test_demands_are_shared_only_where_no_replicate_can_demand_otherwise():
         expected = concession.demand(3, track.deadline, state.tactic, state.reservation_utility[:, track.index])
         assert np.array_equal(got, expected)
         assert state.extra[f"demands_alike.{track.id}"] is shared
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["ideals-still", "ideals-moved"])
+def test_utility_and_concession_against_a_direct_sum(moved):
+    """Each member's utility is 1 minus its salience-weighted distance to the statement (the status quo
+    where none was agreed), and its concession the same distance from its opening ideal: computed
+    once where nothing moves an ideal, apart where a bloc moves one."""
+    rng = np.random.default_rng(3)
+    names = ["d0", "d1", "d2"]
+    data = scenario_data([
+        actor(f"a{a}", {d: float(rng.uniform(0, 100)) for d in names}, capability=float(rng.uniform(1, 5)),
+              salience={d: float(rng.uniform(0.1, 1)) for d in names}, position_sd={d: 20.0 for d in names},
+              reservation_utility=0.8 if a == 5 else 0.5,  # a demanding veto: some runs fail
+              **({"bloc": "x", "flexibility": 0.4} if moved and a < 3 else {}))
+        for a in range(6)], dims=[dimension(d) for d in names], rule={"kind": "unanimity"}, deadline=4)
+    scenario = build(data)
+    result = run_ensemble(scenario, 3, range(40), trace=True)
+    state, table = result.state, result.table()
+    dims, width = scenario.tracks[0].dims, scenario.width[scenario.tracks[0].dims]
+    agreed = table.column("talks.agreed").to_numpy(zero_copy_only=False)
+    assert 0 < agreed.sum() < 40
+    assert (result.opening is state.position) == (not moved)
+    for r in range(40):
+        settled = state.draft[r, dims] if agreed[r] else state.status_quo[r, dims]
+        for i, actor_id in enumerate(scenario.actor_ids):
+            s = state.salience[r, i, dims]
+            now = np.sum(s * np.abs(settled - state.position[r, i, dims]) / width) / s.sum()
+            opening = np.sum(s * np.abs(settled - result.opening[r, i, dims]) / width) / s.sum()
+            assert table.column(f"utility.talks.{actor_id}")[r].as_py() == pytest.approx(1 - now, abs=1e-12)
+            concession = table.column(f"concession.talks.{actor_id}")[r].as_py()
+            if agreed[r]:
+                assert concession == pytest.approx(opening, abs=1e-12)
+            else:
+                assert np.isnan(concession)
+    if moved:  # a bloc moved ideals: some concession differs from 1 - utility
+        gaps = [abs(table.column(f"concession.talks.{a}")[r].as_py()
+                    - (1 - table.column(f"utility.talks.{a}")[r].as_py()))
+                for r in range(40) if agreed[r] for a in scenario.actor_ids]
+        assert max(gaps) > 1e-6
