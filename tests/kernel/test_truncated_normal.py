@@ -1,0 +1,57 @@
+"""The truncated normal's inverse CDF the Monte Carlo draws positions through, against scipy's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from sim.kernel.uncertainty import FAR_TAIL, truncated_normal_masses, truncated_normal_ppf
+
+
+def ppf(q, a, b) -> np.ndarray:
+    a, b = np.atleast_1d(np.asarray(a, dtype=float)), np.atleast_1d(np.asarray(b, dtype=float))
+    parameters = {"a": a, "b": b} | truncated_normal_masses(a, b)
+    return truncated_normal_ppf(np.atleast_2d(np.asarray(q, dtype=float)).reshape(-1, len(a)), parameters)
+
+
+def test_exact_values():
+    assert ppf(0.5, -2.0, 2.0)[0, 0] == 0.0  # the median of a symmetric truncation
+    assert ppf(0.5, -np.inf, np.inf)[0, 0] == 0.0
+    assert ppf(0.975, -np.inf, np.inf)[0, 0] == pytest.approx(1.959963984540054, abs=1e-15)
+    assert ppf(0.025, -np.inf, np.inf)[0, 0] == pytest.approx(-1.959963984540054, abs=1e-15)
+    # the median of N(0, 1) truncated to [0, inf) is Phi^-1(3/4)
+    assert ppf(0.5, 0.0, np.inf)[0, 0] == pytest.approx(0.6744897501960817, abs=1e-15)
+    assert ppf(2.0 ** -54, 1.0, 2.0)[0, 0] == pytest.approx(1.0, abs=1e-12)
+    assert ppf(1 - 2.0 ** -53, 1.0, 2.0)[0, 0] == pytest.approx(2.0, abs=1e-12)
+
+
+def test_agrees_with_scipy_on_a_wide_grid_including_both_tails():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-12, 12, 4000)
+    b = a + rng.exponential(2.0, 4000) + 1e-6
+    q = (rng.integers(0, 2 ** 53, (25, 4000)) + 0.5) / 2 ** 53
+    np.testing.assert_allclose(ppf(q, a, b), stats.truncnorm.ppf(q, a, b), rtol=0, atol=1e-12)
+
+
+def test_bounds_far_in_a_tail_are_scipy_s_own():
+    a, b = np.array([-40.0, 36.0, -3.0]), np.array([-38.0, 40.0, 3.0])
+    parameters = {"a": a, "b": b} | truncated_normal_masses(a, b)
+    assert parameters["far"].tolist() == [True, True, False]
+    q = np.array([[0.1, 0.5, 0.9], [1e-9, 0.3, 1 - 1e-9]])
+    z = truncated_normal_ppf(q, parameters)
+    assert np.array_equal(z[:, :2], stats.truncnorm.ppf(q[:, :2], a[:2], b[:2]))
+    assert FAR_TAIL < 37.5  # where the normal's tail mass would reach subnormal numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-30, 30), st.floats(1e-6, 20), st.lists(st.floats(2.0 ** -54, 1 - 2.0 ** -53), min_size=2,
+                                                          max_size=2))
+def test_within_the_bounds_and_increasing_in_the_probability(a, width, probabilities):
+    b = a + width
+    low, high = sorted(probabilities)
+    z = ppf([[low], [high]], a, b)[:, 0]
+    assert a <= z[0] <= z[1] <= b
+    assert abs(z[0] - stats.truncnorm.ppf(low, a, b)) < 1e-9
