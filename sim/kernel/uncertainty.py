@@ -139,12 +139,9 @@ def truncated_normal_ppf(q: np.ndarray, parameters: dict[str, np.ndarray]) -> np
 
     a, b = parameters["a"], parameters["b"]
     lower = parameters["below_a"] + q * parameters["mass"]
-    z = ndtri(lower)
     upper = lower >= 0.5
-    if upper.any():
-        rows, columns = np.nonzero(upper)
-        z[rows, columns] = -ndtri(parameters["above_b"][columns] + (1.0 - q[rows, columns]) * parameters["mass"][columns])
-    z = np.clip(z, a, b)
+    z = ndtri(np.where(upper, parameters["above_b"] + (1.0 - q) * parameters["mass"], lower))
+    z = np.clip(np.where(upper, -z, z), a, b)
     far = np.flatnonzero(parameters["far"])
     if len(far):
         z[:, far] = stats.truncnorm.ppf(q[:, far], a[far], b[far])
