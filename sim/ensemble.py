@@ -23,6 +23,7 @@ from sim.kernel.compiled_cache import refresh_once
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
 from sim.records import runs_schema, seed_text
+from sim.results.arrow import column, id_lists, numeric, strings
 from sim.scenario.scenario import Scenario
 from sim.seeding import ReplicateGenerators, run_seeds
 from sim.trace import TraceCollector
@@ -113,19 +114,9 @@ def outcome_arrays(scenario: Scenario, state: NegotiationState, opening: np.ndar
     return arrays
 
 
-def _id_lists(ids: pa.Array, mask: np.ndarray) -> pa.Array:
-    """Per row, the ids where ``mask`` is True, in actor order: a list<string> array."""
-    offsets = np.zeros(len(mask) + 1, dtype=np.int32)
-    if not mask.any():  # no blockers, no signatories: every list empty (a far cheaper test than nonzero)
-        return pa.ListArray.from_arrays(pa.array(offsets), ids.take(pa.array([], type=pa.int64())))
-    rows, columns = np.nonzero(mask)
-    np.cumsum(mask.sum(axis=1), out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), ids.take(pa.array(columns)))
-
-
 def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates: dict[str, np.ndarray]) -> pa.Table:
     """Columnar outcomes of a batch (:func:`outcome_arrays`), in the canonical schema (:func:`sim.records.runs_schema`)."""
-    ids = pa.array(scenario.actor_ids, type=pa.string())
+    ids = strings(scenario.actor_ids)
     values: dict[str, Any] = {
         "run_id": coordinates["run_id"],
         "replicate": coordinates["replicate"],
@@ -138,15 +129,15 @@ def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates
         prefix = f"{track.id}:"
         agreed = arrays[prefix + "agreed"]
         values[f"{track.id}.agreed"] = agreed
-        values[f"{track.id}.round"] = pa.array(arrays[prefix + "round"], mask=~agreed, type=pa.int64())
-        values[f"{track.id}.blockers"] = _id_lists(ids, arrays[prefix + "blockers"])
-        values[f"{track.id}.signatories"] = _id_lists(ids, arrays[prefix + "signatories"])
+        values[f"{track.id}.round"] = numeric(arrays[prefix + "round"], pa.int64(), mask=~agreed)
+        values[f"{track.id}.blockers"] = id_lists(ids, arrays[prefix + "blockers"])
+        values[f"{track.id}.signatories"] = id_lists(ids, arrays[prefix + "signatories"])
         statement = np.ascontiguousarray(arrays[prefix + "statement"].T)
         band = np.ascontiguousarray(arrays[prefix + "band"].T)
         for j, d in enumerate(track.all_dims):
             dim_id = scenario.dimension_ids[d]
             values[f"statement.{dim_id}"] = statement[j]
-            values[f"band.{dim_id}"] = pa.array(band[j], mask=band[j] < 0, type=pa.int64())
+            values[f"band.{dim_id}"] = numeric(band[j], pa.int64(), mask=band[j] < 0)
         if prefix + "forecast" in arrays:
             forecast = arrays[prefix + "forecast"]
             for n, name in enumerate(("median", "mean")):
@@ -162,7 +153,7 @@ def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates
                 for j, d in enumerate(track.dims):
                     values[f"pledge.{actor_id}.{scenario.dimension_ids[d]}"] = pledge[i, j]
     schema = runs_schema(scenario)
-    return pa.Table.from_arrays([pa.array(values[f.name], type=f.type) for f in schema], schema=schema)
+    return pa.Table.from_arrays([column(values[f.name], f.type) for f in schema], schema=schema)
 
 
 PASS_BYTES = 32_000_000

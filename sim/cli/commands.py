@@ -76,7 +76,8 @@ def sweep_command(args: argparse.Namespace) -> int:
                               connect_timeout=args.connect_timeout or CONNECT_TIMEOUT) as (executor, slots):
                 result = sweep(experiment, out, executor=executor, workers=slots, engine=args.engine,
                                resume=args.resume, overwrite=args.overwrite, progress=bar.update,
-                               on_estimate=lambda sized: tqdm.write("\n".join(sized.lines()), file=sys.stdout))
+                               on_estimate=lambda sized: tqdm.write("\n".join(sized.lines()), file=sys.stdout),
+                               on_runs_done=lambda: executor.shutdown(wait=True))  # workers gone while gathering
         except KeyboardInterrupt:
             bar.close()
             if not (out / "manifest.json").exists():

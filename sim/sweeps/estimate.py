@@ -1,9 +1,10 @@
 """A sweep's size before it starts: runs, chunks, time, memory and disk, and whether it fits.
 
 The time comes from a calibration: the sweep's first few runs (:data:`~sim.sweeps.limits.CALIBRATION_RUNS`)
-are run and timed in this process before any chunk is sent out, so the figure is for this
-scenario, engine and protocol on this machine (an upper-side figure: a real chunk spreads its
-fixed costs over more runs, and a cluster's workers may be faster). Memory is a chunk's size
+are run and timed before any chunk is sent out, on the sweep's executor (by a worker, so this
+process never loads the compiled kernels; in this process with ``--estimate`` alone), so the figure
+is for this scenario, engine and protocol on this machine (an upper-side figure: a real chunk
+spreads its fixed costs over more runs, and a cluster's workers may be faster). Memory is a chunk's size
 times the measured width of a row in memory; disk is the measured Parquet bytes of a row times
 the runs, twice (the parts, then ``runs.parquet``). A design past a limit of
 :mod:`sim.sweeps.limits` is refused with the figure that does not fit.
@@ -14,6 +15,8 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from sim.experiment.load import Experiment
 from sim.sweeps import limits
 from sim.sweeps.task import Chunk, ChunkPlan, ChunkTask, run_chunk
 
-__all__ = ["Estimate", "check_plan", "estimate", "human_bytes", "human_seconds"]
+__all__ = ["Estimate", "check_plan", "estimate", "human_bytes", "human_seconds", "timed_chunk"]
 
 
 def human_bytes(count: float) -> str:
@@ -143,19 +146,33 @@ def _free(out: Path) -> int | None:
     return None
 
 
+def timed_chunk(task: ChunkTask) -> tuple[float, tuple[int, pa.Table, pa.Table | None]]:
+    """:func:`~sim.sweeps.task.run_chunk`, and the seconds it took where it ran."""
+    started = time.perf_counter()
+    result = run_chunk(task)
+    return time.perf_counter() - started, result
+
+
 def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers: int, out: Path,
-             task_for: Callable[[Chunk], ChunkTask]) -> Estimate:
-    """Time the sweep's first runs here and size the whole sweep from them."""
+             task_for: Callable[[Chunk], ChunkTask], executor: Executor | None = None) -> Estimate:
+    """Time the sweep's first runs and size the whole sweep from them.
+
+    The runs are timed on ``executor`` (where the sweep will run them) if one is given, so
+    this process never loads the compiled kernels a worker needs; else here.
+    """
+    def timed(task: ChunkTask) -> tuple[float, tuple[int, pa.Table, pa.Table | None]]:
+        if executor is not None:
+            try:
+                return executor.submit(timed_chunk, task).result()
+            except BrokenProcessPool:  # a worker died: timed here; the sweep's own loop reports a dying pool
+                pass
+        return timed_chunk(task)
+
     runs = min(limits.CALIBRATION_RUNS, plan.chunk(0).runs)
     one = task_for(Chunk(0, 0, 1))
-    run_chunk(one)  # warm-up: imports and caches, not timed
-    started = time.perf_counter()
-    run_chunk(one)
-    single = time.perf_counter() - started
-    task = task_for(Chunk(0, 0, runs))
-    started = time.perf_counter()
-    _, table, trajectory = run_chunk(task)
-    elapsed = time.perf_counter() - started
+    timed(one)  # warm-up: imports and caches, not timed
+    single, _ = timed(one)
+    elapsed, (_, table, trajectory) = timed(task_for(Chunk(0, 0, runs)))
     # a chunk pays a fixed cost per design point (its scenario built) and a cost per run
     per_run = max((elapsed - single) / (runs - 1), 0.0) if runs > 1 else elapsed
     per_point = max(single - per_run, 0.0)

@@ -168,7 +168,8 @@ def _analyse(experiment: Experiment, out: Path, runs_path: Path) -> tuple[dict |
 def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Executor | None = None,
           workers: int = 1, engine: str = "ensemble", resume: bool = False, overwrite: bool = False,
           progress: Callable[[int], None] | None = None, on_part: Callable[[int], None] | None = None,
-          on_estimate: Callable[[Estimate], None] | None = None, estimate_only: bool = False) -> SweepResult:
+          on_estimate: Callable[[Estimate], None] | None = None, estimate_only: bool = False,
+          on_runs_done: Callable[[], None] | None = None) -> SweepResult:
     """Run an experiment's every run, in chunks, on ``executor``; write the results under ``out``.
 
     Writes ``manifest.json`` (experiment, scenario digest, package version, seeds, design,
@@ -201,6 +202,9 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
         Called with each chunk's index after its part is written.
     on_estimate : callable, optional
         Called with the sweep's :class:`~sim.sweeps.estimate.Estimate` before it is checked and started.
+    on_runs_done : callable, optional
+        Called once every chunk is written, before the parts are gathered into ``runs.parquet``
+        (``negsim sweep`` shuts its worker processes down there, so their memory is free meanwhile).
     estimate_only : bool
         Size the sweep (``SweepResult.estimate``), check that it fits, and stop: nothing is run
         in ``out`` and nothing is written.
@@ -234,7 +238,7 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
     repaired = listed - len(done)
     done_runs = sum(plan.chunk(i).runs for i in done)
     sized = estimate(experiment, plan, plan.total_runs - done_runs, workers, out,
-                     lambda chunk: _task(experiment, chunk, engine))
+                     lambda chunk: _task(experiment, chunk, engine), executor)
     if on_estimate is not None:
         on_estimate(sized)
     sized.check(experiment.source)
@@ -297,6 +301,8 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
             if time.monotonic() - last_manifest > MANIFEST_INTERVAL:
                 manifest("running")
                 last_manifest = time.monotonic()
+        if on_runs_done is not None:
+            on_runs_done()
         runs_path = out / "runs.parquet"
         _consolidate(parts, plan, runs_path)
         result_sensitivity, variance, found = _analyse(experiment, out, runs_path)

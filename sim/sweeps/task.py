@@ -11,6 +11,7 @@ import pyarrow as pa
 from sim.ensemble import run_ensemble
 from sim.experiment.paths import apply
 from sim.records import table_from_records
+from sim.results.arrow import numeric
 from sim.scenario.load import scenario_from_dict
 
 __all__ = ["Chunk", "ChunkPlan", "ChunkTask", "run_chunk"]
@@ -76,10 +77,10 @@ def _runs_by_point(task: ChunkTask) -> dict[int, list[int]]:
 
 def _with_coordinates(table: pa.Table, point: int, values: tuple[float, ...], names: tuple[str, ...]) -> pa.Table:
     rows = table.num_rows
-    table = table.add_column(1, "point", pa.array([point] * rows, type=pa.int64()))
+    table = table.add_column(1, "point", numeric(np.full(rows, point), pa.int64()))
     at = table.schema.get_field_index("run_seed") + 1
     for offset, (name, value) in enumerate(zip(names, values)):
-        table = table.add_column(at + offset, f"param.{name}", pa.array([value] * rows, type=pa.float64()))
+        table = table.add_column(at + offset, f"param.{name}", numeric(np.full(rows, value), pa.float64()))
     return table
 
 

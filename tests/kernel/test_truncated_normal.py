@@ -55,3 +55,23 @@ def test_within_the_bounds_and_increasing_in_the_probability(a, width, probabili
     z = ppf([[low], [high]], a, b)[:, 0]
     assert a <= z[0] <= z[1] <= b
     assert abs(z[0] - stats.truncnorm.ppf(low, a, b)) < 1e-9
+
+
+def test_uniform_and_triangular_are_scipy_s_numbers_bit_for_bit():
+    """Computed without importing scipy.stats, they are its formulas: the same bits."""
+    from sim.kernel.uncertainty import Marginals
+    from sim.scenario.distributions import Triangular, Uniform
+    from sim.scenario.uncertainties import UncertainInput
+
+    def item(distribution) -> UncertainInput:
+        return UncertainInput(path="x", quantity="capability", keys=("a",), declared=1.0, lower=0.0, upper=10.0,
+                              open_lower=False, integer=False, distribution=distribution, factor=None, loading=0.0,
+                              entry=0, what="x")
+
+    items = [item(Uniform(kind="uniform", low=0.5, high=3.0)), item(Triangular(kind="triangular", low=0.2, high=2.5)),
+             item(Triangular(kind="triangular", low=0.0, high=10.0, mode=9.5))]
+    u = (np.random.default_rng(1).integers(0, 2 ** 53, (5000, 3)) + 0.5) / 2 ** 53
+    values = Marginals(items).quantiles(u)
+    assert np.array_equal(values[:, 0], stats.uniform.ppf(u[:, 0], loc=0.5, scale=2.5))
+    assert np.array_equal(values[:, 1], stats.triang.ppf(u[:, 1], (1.0 - 0.2) / 2.3, loc=0.2, scale=2.3))
+    assert np.array_equal(values[:, 2], stats.triang.ppf(u[:, 2], 0.95, loc=0.0, scale=10.0))

@@ -173,3 +173,31 @@ def test_an_experiment_s_uncertainties_are_drawn_and_a_row_recreated_from_the_ex
     keep = [k for k in alone if k != "run_id"]
     assert dumps({k: row[k] for k in keep}) == dumps({k: alone[k] for k in keep})
     assert main(["run", str(path), "--replicate", "1"]) == 2  # an experiment needs --point too
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """Runs tasks on a thread and notes which functions it was given, in order."""
+
+    def __init__(self):
+        super().__init__(max_workers=1)
+        self.functions: list[str] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.functions.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_the_estimate_is_timed_on_the_executor_and_the_workers_released_before_gathering(small_experiment,
+                                                                                         tmp_path):
+    """The calibration runs go to the executor (a worker loads the kernels, not the sweep's own process),
+    and ``on_runs_done`` comes once, after every part is written and before runs.parquet."""
+    out = tmp_path / "out"
+    seen: list[tuple[int, bool]] = []
+    with RecordingExecutor() as executor:
+        result = sweep(load_experiment(small_experiment), out, executor=executor,
+                       on_runs_done=lambda: seen.append((len(list((out / "parts").glob("part-*.parquet"))),
+                                                         (out / "runs.parquet").exists())))
+    assert executor.functions[:3] == ["timed_chunk"] * 3  # warm-up, one run, the calibration runs
+    assert executor.functions[3:] == ["run_chunk"] * result.chunks
+    assert seen == [(result.chunks, False)]
+    assert result.estimate.seconds > 0

@@ -1,0 +1,71 @@
+"""Arrow columns built from NumPy arrays' own buffers.
+
+``pyarrow.array`` looks at every input to see whether it is a pandas object, and so imports
+pandas (tens of megabytes) the first time it is called, even on a NumPy array. A sweep
+worker does nothing with pandas: it builds its chunk's runs table here, from the arrays'
+buffers (:meth:`pyarrow.Array.from_buffers`), and never loads it. The columns are the
+ones ``pyarrow.array`` would make, value for value (``tests/test_arrow_columns.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+__all__ = ["column", "id_lists", "numeric", "strings"]
+
+_DTYPES = {pa.float64(): np.float64, pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
+
+
+def _validity(mask: np.ndarray | None) -> tuple[pa.Buffer | None, int]:
+    """The validity bitmap (bit i set where value i is present) and the null count of a mask of nulls."""
+    if mask is None:
+        return None, 0
+    mask = np.asarray(mask, dtype=np.bool_)
+    nulls = int(mask.sum())
+    if not nulls:
+        return None, 0
+    return pa.py_buffer(np.packbits(~mask, bitorder="little")), nulls
+
+
+def numeric(values: np.ndarray, type: pa.DataType, mask: np.ndarray | None = None) -> pa.Array:
+    """A float64, int64, uint64, int32 or bool column of ``values`` (null where ``mask``)."""
+    validity, nulls = _validity(mask)
+    if pa.types.is_boolean(type):
+        bits = np.packbits(np.ascontiguousarray(values, dtype=np.bool_), bitorder="little")
+        return pa.Array.from_buffers(type, len(values), [validity, pa.py_buffer(bits)], null_count=nulls)
+    if type not in _DTYPES:
+        raise TypeError(f"no NumPy buffer layout for {type}")
+    data = np.ascontiguousarray(values, dtype=_DTYPES[type])
+    return pa.Array.from_buffers(type, len(data), [validity, pa.py_buffer(data)], null_count=nulls)
+
+
+def strings(values: Sequence[str]) -> pa.Array:
+    """A string column: the UTF-8 bytes end to end, and each value's offset."""
+    encoded = [str(value).encode() for value in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(value) for value in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets),
+                                                             pa.py_buffer(b"".join(encoded))])
+
+
+def id_lists(ids: pa.Array, mask: np.ndarray) -> pa.Array:
+    """Per row of ``mask`` (R, A), the ``ids`` where it is True, in order: a list<string> column."""
+    offsets = np.zeros(len(mask) + 1, dtype=np.int32)
+    np.cumsum(mask.sum(axis=1), out=offsets[1:])
+    if not offsets[-1]:  # nobody listed: every list empty (no nonzero over the whole mask)
+        taken = ids.slice(0, 0)
+    else:
+        taken = ids.take(numeric(np.nonzero(mask)[1], pa.int64()))
+    return pa.ListArray.from_arrays(numeric(offsets, pa.int32()), taken)
+
+
+def column(values, type: pa.DataType) -> pa.Array:
+    """``values`` as a column of ``type``: an Arrow array as it is, strings or NumPy numbers from their buffers."""
+    if isinstance(values, pa.Array):
+        return values
+    if pa.types.is_string(type):
+        return strings(values)
+    return numeric(np.asarray(values), type)
