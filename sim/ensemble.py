@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.dynamics import rounds
-from sim.kernel.state import NegotiationState, initial_state, opening_positions
+from sim.kernel.state import NegotiationState, initial_state, opening_positions, shared_inputs
 from sim.kernel.compiled_cache import refresh_once
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
@@ -156,8 +156,8 @@ def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates
     return pa.Table.from_arrays([column(values[f.name], f.type) for f in schema], schema=schema)
 
 
-PASS_BYTES = 32_000_000
-"""About how much state one pass of the kernel holds (:func:`replicates_per_pass`)."""
+PASS_BYTES = 64_000_000
+"""About how much state one pass of the kernel holds, at most (:func:`replicates_per_pass`)."""
 MAX_PASS = 1000
 """The most replicates in one pass, however small the scenario."""
 
@@ -168,24 +168,30 @@ def state_bytes(scenario: Scenario) -> int:
     At most eight arrays over actors x dimensions (positions, saliences, their opening
     copies where something can move them, pledges on an opt-in track, the protocols' own)
     and twelve over tracks x actors, 8 bytes a number; a forecast track adds its per-round
-    history, three forecasts a dimension. An upper bound: most scenarios hold fewer.
+    history, three forecasts a dimension. An upper bound: most scenarios hold fewer. Where
+    positions or saliences are shared by every replicate (:func:`sim.kernel.state.shared_inputs`:
+    mediated tracks only, nothing moving them), a replicate holds only the other of the two.
     """
     actors, dims, tracks = len(scenario.actor_ids), len(scenario.dimension_ids), len(scenario.tracks)
     history = sum(3 * (track.deadline + 1) * len(track.dims) for track in scenario.tracks
                   if track.rule_kind == "forecast")
-    return 8 * (8 * actors * dims + 12 * tracks * actors + history + 4 * dims)
+    shared = shared_inputs(scenario)
+    tables = 2 - len(shared) if shared else 8
+    return 8 * (tables * actors * dims + 12 * tracks * actors + history + 4 * dims)
 
 
 def replicates_per_pass(scenario: Scenario, budget: int | None = None) -> int:
     """How many replicates one pass of the kernel plays together: chunked by size, not by count.
 
     As many as fit ``budget`` bytes of state (:func:`state_bytes`), at least 1 and at
-    most :data:`MAX_PASS`: 86 replicates at 500 actors x 10 dimensions, 453 at 200 x 4, 1,000
-    at 50 x 4 and below. A pass's memory is bounded whatever the Monte Carlo's size; its
-    replicates are played one after another inside each round's compiled pass, each while its
-    positions are in the core's cache, and a larger pass shares Python's per-round cost among
-    more replicates (at 500 x 10, 16 MB passes ran about 15% slower than 32 MB ones; 64 MB
-    ones were within the noise of 32 MB).
+    most :data:`MAX_PASS`. At 500 actors x 10 dimensions on mediated tracks: 1,000 replicates
+    where positions and saliences are shared, 724 where every position is drawn, about 190
+    for other protocols (the upper bound of eight tables a replicate). A pass's memory is
+    bounded whatever the Monte Carlo's size; its replicates are played one after another inside
+    each round's compiled pass, each while its positions are in the core's cache, and a larger
+    pass shares Python's per-round cost among more replicates (at 500 x 10, with nothing shared,
+    passes of 16 MB ran about 15% slower than 32 MB ones and those about 10% slower than 64 MB
+    ones; with both shared, 1,000-replicate passes ran 7% faster than 173-replicate ones).
     """
     budget = PASS_BYTES if budget is None else budget
     return int(min(MAX_PASS, max(1, budget // state_bytes(scenario))))
@@ -195,7 +201,8 @@ def _play(scenario: Scenario, root_seed: int, replicates: list[int], seeds: list
           trajectory: list | None, tracer: TraceCollector | None) -> tuple[NegotiationState, np.ndarray]:
     """Play some replicates to their end; returns the final state and the opening positions."""
     rngs = ReplicateGenerators(seeds)  # made only if the run draws
-    state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates))  # by (root, replicate) alone
+    shared = shared_inputs(scenario) if tracer is None else ()  # the trace reads a table per replicate
+    state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates, shared))  # by (root, replicate) alone
     opening = opening_positions(scenario, state)
     for current in rounds(scenario, state, rngs, tracer):
         if trajectory is not None:

@@ -30,16 +30,17 @@ def noisy_majority() -> dict:
     return data
 
 
-def wide(protocol: str, actors: int = 24, dims: int = 12) -> Scenario:
-    """Many actors on many dimensions, every position uncertain: long enough rows for the compiled
-    loops' vector paths (a layout compiled apart for one replicate would change a run's last bits)."""
+def wide(protocol: str, actors: int = 24, dims: int = 12, position_sd: float = 5.0) -> Scenario:
+    """Many actors on many dimensions, every position uncertain (unless ``position_sd`` is 0): long enough
+    rows for the compiled loops' vector paths (a layout compiled apart for one replicate would change a
+    run's last bits)."""
     rng = np.random.default_rng(7)
     names = [f"d{d}" for d in range(dims)]
     forecast = protocol in ("bdm", "smp")
     data = scenario_data([
         actor(f"a{a}", {d: float(rng.uniform(0, 100)) for d in names}, capability=float(rng.uniform(1, 10)),
               salience={d: float(rng.uniform(0.1, 1)) for d in names}, veto=not forecast,
-              position_sd={d: 5.0 for d in names})
+              **({"position_sd": {d: position_sd for d in names}} if position_sd else {}))
         for a in range(actors)], dims=[dimension(d) for d in names],
         rule={"kind": "forecast" if forecast else "unanimity"}, deadline=8)
     data["tracks"][0]["protocol"] = protocol
@@ -47,7 +48,7 @@ def wide(protocol: str, actors: int = 24, dims: int = 12) -> Scenario:
 
 
 SCENARIOS_BY_PROTOCOL = {
-    "mediated": [VILNIUS, build(noisy_majority()), wide("mediated")],
+    "mediated": [VILNIUS, build(noisy_majority()), wide("mediated"), wide("mediated", position_sd=0)],
     "concession": [with_protocol(VILNIUS, "concession")[0], with_protocol(build(noisy_majority()), "concession")[0],
                    wide("concession")],
     "alternating": [with_protocol(VILNIUS, "alternating")[0], with_protocol(build(noisy_majority()), "alternating")[0],
@@ -98,10 +99,35 @@ def test_a_run_does_not_depend_on_the_pass_it_is_played_in(monkeypatch):
 def test_passes_are_sized_by_the_state_not_by_a_count():
     from sim.ensemble import MAX_PASS, PASS_BYTES, replicates_per_pass, state_bytes
 
-    small, large = wide("mediated", actors=4, dims=2), wide("mediated", actors=200, dims=12)
+    small, large = wide("mediated", actors=4, dims=2), wide("concession", actors=200, dims=12)
     assert replicates_per_pass(small) == MAX_PASS
     assert replicates_per_pass(large) == PASS_BYTES // state_bytes(large) < MAX_PASS
     assert replicates_per_pass(large) * state_bytes(large) <= PASS_BYTES
+    # a mediated replicate holds its own positions only when they are drawn; shared, neither table
+    drawn, declared = wide("mediated", actors=200, dims=12), wide("mediated", actors=200, dims=12, position_sd=0)
+    assert state_bytes(drawn) - state_bytes(declared) == 8 * 200 * 12
+    assert state_bytes(large) - state_bytes(drawn) == 7 * 8 * 200 * 12
+
+
+def test_inputs_no_replicate_draws_or_moves_are_held_once_and_give_the_same_runs(monkeypatch):
+    """Positions and saliences that are neither drawn nor moved are one (1, A, D) table every replicate
+    reads (:func:`sim.kernel.state.shared_inputs`); the runs are those of a table per replicate, bit for bit."""
+    import sim.ensemble
+    from sim.kernel.state import shared_inputs
+
+    declared, drawn = wide("mediated", position_sd=0), wide("mediated")
+    assert shared_inputs(declared) == ("position", "salience") and shared_inputs(drawn) == ("salience",)
+    assert shared_inputs(VILNIUS) == ()  # other protocols, blocs, events
+    assert shared_inputs(build(noisy_majority())) == ()  # blocs move positions, an event a salience
+    state, opening = sim.ensemble._play(declared, 3, list(range(6)), list(range(6)), np.arange(6), None, None)
+    assert state.position.shape[0] == state.salience.shape[0] == 1 and state.replicates == 6
+    assert opening is state.position
+    for scenario in (declared, drawn):
+        held_once = run_ensemble(scenario, 3, range(12)).table()
+        monkeypatch.setattr(sim.ensemble, "shared_inputs", lambda scenario: ())
+        per_replicate = run_ensemble(scenario, 3, range(12)).table()
+        monkeypatch.undo()
+        assert dumps(held_once.to_pylist()) == dumps(per_replicate.to_pylist())
 
 
 def test_no_replicates_give_an_empty_table_with_every_column():

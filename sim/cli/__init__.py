@@ -24,9 +24,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(parser.argv)
     except SystemExit as stop:  # --help, --version (0) or a usage error (2), already printed
         return stop.code if isinstance(stop.code, int) else 2
-    from sim.kernel.compiled_cache import refresh_once
+    from sim.kernel.compiled_cache import kernels_cached, refresh_once
 
     refresh_once()  # numba's cache misses changes across modules (sim.kernel.compiled_cache)
+    if (args.command in ("run", "sweep", "app") and not getattr(args, "quiet", False) and sys.stderr.isatty()
+            and not kernels_cached()):
+        print("negsim: compiling the simulation kernels for their first use (up to a minute, once; "
+              "they are cached for later runs)", file=sys.stderr)
     handlers = {"run": run_command, "validate": validate_command, "convert": convert_command,
                 "protocols": protocols_command, "sweep": sweep_command, "plot": plot_command,
                 "report": report_command, "discover": discover_command, "app": app_command}

@@ -18,7 +18,7 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["fingerprint", "refresh", "refresh_once"]
+__all__ = ["fingerprint", "kernels_cached", "refresh", "refresh_once"]
 
 PACKAGE = Path(__file__).resolve().parent.parent
 MARKER = "compiled-kernels.sha256"
@@ -58,6 +58,13 @@ def refresh(package: Path = PACKAGE) -> bool:
         return removed
     except OSError:
         return False
+
+
+def kernels_cached(package: Path = PACKAGE) -> bool:
+    """Whether any compiled kernel is cached (beside the package's sources, or in ``NUMBA_CACHE_DIR``):
+    if none is, the first run compiles them, which takes tens of seconds."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    return next((folder and Path(folder) or package).rglob("*.nbi"), None) is not None
 
 
 @functools.cache

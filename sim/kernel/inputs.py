@@ -71,7 +71,7 @@ class Inputs:
 
     @property
     def replicates(self) -> int:
-        return self.position.shape[0]
+        return self.capability.shape[0]
 
 
 def _band_from(scenario: Scenario) -> np.ndarray:
@@ -82,15 +82,17 @@ def _band_from(scenario: Scenario) -> np.ndarray:
     return table
 
 
-def declared_inputs(scenario: Scenario, replicates: int = 1) -> Inputs:
-    """The scenario's declared inputs, repeated for ``replicates`` replicates."""
-    def repeat(array) -> np.ndarray:
+def declared_inputs(scenario: Scenario, replicates: int = 1, shared: Sequence[str] = ()) -> Inputs:
+    """The scenario's declared inputs, repeated for ``replicates`` replicates; the fields named in
+    ``shared`` (``position``, ``salience``) once, as one row every replicate reads
+    (:func:`sim.kernel.state.shared_inputs`)."""
+    def repeat(array, name: str = "") -> np.ndarray:
         array = np.asarray(array)
-        return np.broadcast_to(array, (replicates,) + array.shape).copy()
+        return np.broadcast_to(array, (1 if name in shared else replicates,) + array.shape).copy()
 
     events = scenario.events
     return Inputs(
-        position=repeat(scenario.position), salience=repeat(scenario.salience),
+        position=repeat(scenario.position, "position"), salience=repeat(scenario.salience, "salience"),
         capability=repeat(scenario.capability), tactic=repeat(scenario.tactic),
         flexibility=repeat(scenario.flexibility), reservation_utility=repeat(scenario.reservation_utility),
         broker_step=repeat(float(scenario.spec.broker.step)), status_quo=repeat(scenario.status_quo),
@@ -204,18 +206,21 @@ uncertain is drawn in blocks. Every number is a function of its own probability,
 no value."""
 
 
-def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int]) -> Inputs:
+def draw_inputs(scenario: Scenario, root_seed: int, replicates: Sequence[int], shared: Sequence[str] = ()) -> Inputs:
     """The inputs of Monte Carlo replicates ``replicates`` (indices), drawn from the declared uncertainty.
 
     A pure function of the scenario, the root seed and the replicate indices: a
     replicate's inputs do not depend on which others are drawn with it, nor on the
-    design point of a sweep (common random numbers across points).
+    design point of a sweep (common random numbers across points). The fields in ``shared``,
+    which no uncertain input may name, are held once (:func:`declared_inputs`).
     """
     replicates = list(replicates)
-    inputs = declared_inputs(scenario, len(replicates))
+    inputs = declared_inputs(scenario, len(replicates), shared)
     if not scenario.uncertain_inputs or not replicates:
         return inputs
     plan = draw_plan(scenario)
+    if set(shared) & set(plan.cells):
+        raise ValueError(f"uncertain inputs name {sorted(set(shared) & set(plan.cells))}: they cannot be shared")
     block = max(1, DRAW_BLOCK // plan.items)  # the inverse CDFs' temporaries stay small
     for start in range(0, len(replicates), block):
         rows = slice(start, start + block)

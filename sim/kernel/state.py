@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.kernel.decision import COLLECTIVE_RULES
 from sim.kernel.inputs import Inputs, declared_inputs
 from sim.scenario.scenario import Scenario
 
-__all__ = ["NegotiationState", "initial_state", "opening_positions", "positions_can_move", "saliences_can_change"]
+__all__ = ["NegotiationState", "SHARED_PROTOCOLS", "initial_state", "opening_positions", "positions_can_move", "saliences_can_change",
+           "shared_inputs"]
 
 
 @dataclass
@@ -20,8 +22,9 @@ class NegotiationState:
 
     Attributes
     ----------
-    position, salience : array (R, A, D)
-        Current stances (moved by blocs and events).
+    position, salience : array (R, A, D), or (1, A, D)
+        Current stances (moved by blocs and events); one table every replicate shares where no
+        replicate draws or moves them (:func:`shared_inputs`).
     capability : array (R, A)
     participating : array (R, K, A) of bool
         Who takes part in each track now (changed by join / leave events).
@@ -95,7 +98,7 @@ class NegotiationState:
 
     @property
     def replicates(self) -> int:
-        return self.position.shape[0]
+        return self.open.shape[0]
 
     @property
     def rounds_played(self) -> np.ndarray:
@@ -120,6 +123,31 @@ def positions_can_move(scenario: Scenario) -> bool:
 def saliences_can_change(scenario: Scenario) -> bool:
     """Whether anything in a run can change a salience (only a shift event of a salience can)."""
     return any(getattr(event, "attribute", None) == "salience" for event in scenario.events)
+
+
+SHARED_PROTOCOLS = ("mediated",)
+"""The protocols whose rounds read positions and saliences shared by every replicate (one (1, A, D)
+table): the compiled mediated round, the members' answers and the outcome's distances."""
+
+
+def shared_inputs(scenario: Scenario) -> tuple[str, ...]:
+    """Which of ``position`` and ``salience`` a batch of replicates can hold once, as one (1, A, D) table.
+
+    Those no replicate draws (no uncertain input names them) and nothing moves (no bloc or event:
+    :func:`positions_can_move`, :func:`saliences_can_change`), when every track is a mediated one
+    (:data:`SHARED_PROTOCOLS`) outside a package under a collective rule. Every replicate then
+    reads the same numbers from one table, which stays in the core's cache, instead of R copies.
+    """
+    if not all(track.protocol in SHARED_PROTOCOLS and track.package < 0 and track.rule_kind in COLLECTIVE_RULES
+               for track in scenario.tracks):
+        return ()
+    drawn = {item.quantity for item in scenario.uncertain_inputs}
+    shared = []
+    if "position" not in drawn and not positions_can_move(scenario):
+        shared.append("position")
+    if "salience" not in drawn and not saliences_can_change(scenario):
+        shared.append("salience")
+    return tuple(shared)
 
 
 def opening_positions(scenario: Scenario, state: NegotiationState) -> np.ndarray:
@@ -147,7 +175,7 @@ def initial_state(scenario: Scenario, inputs: Inputs | np.ndarray | None = None)
         inputs = declared_inputs(scenario, position.shape[0])
         inputs.position = np.array(position, dtype=float)
     position = inputs.position
-    replicates, actors, dims = position.shape
+    replicates, (actors, dims) = inputs.replicates, position.shape[1:]
     tracks = len(scenario.tracks)
     participating = np.stack([track.participants for track in scenario.tracks])
     return NegotiationState(  # the inputs' arrays become the state's (both callers draw them fresh)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FAST_MATH", "contiguous_start", "distance_row", "shaped", "weighted_gap", "distance", "salience_distance", "salience_weights", "utility"]
+__all__ = ["FAST_MATH", "contiguous_start", "distance_row", "per_replicate", "shaped", "weighted_gap", "distance", "salience_distance", "salience_weights", "utility"]
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -83,7 +83,8 @@ def _weighted_distance(points, position, weight, dims, start, scale, rows, norma
     ``points`` is (R, 1, K) (one point per replicate) or (R, A, K)."""
     for r in range(out.shape[0]):
         if rows[r]:
-            distance_row(points[r], position[r], weight[r], dims, start, scale, normalise, out[r])
+            distance_row(points[r], position[r if position.shape[0] > 1 else 0], weight[r if weight.shape[0] > 1 else 0],
+                         dims, start, scale, normalise, out[r])
 
 
 def contiguous_start(dims: np.ndarray) -> int:
@@ -91,6 +92,17 @@ def contiguous_start(dims: np.ndarray) -> int:
     then index the dimensions directly, which lets them vectorise."""
     listed = [int(d) for d in dims]
     return listed[0] if listed and listed == list(range(listed[0], listed[0] + len(listed))) else -1
+
+
+def per_replicate(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``array`` as a C-ordered float table of ``shape``, or of one row of it when it has one row: the
+    compiled loops read row ``r`` of a table with a row per replicate and row 0 of a shared one, so a
+    shared table (inputs no replicate draws: :func:`sim.kernel.state.shared_inputs`) is never copied
+    R times. Its other axes are broadcast to ``shape``'s (e.g. saliences (R, A, 1), one per actor)."""
+    rows = 1 if array.shape[0] == 1 else shape[0]
+    if array.shape[1:] != tuple(shape[1:]):
+        array = np.broadcast_to(array, (rows,) + tuple(shape[1:]))
+    return np.ascontiguousarray(array, dtype=float)
 
 
 def shaped(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -112,8 +124,8 @@ def _run(points: np.ndarray, position: np.ndarray, weight: np.ndarray, width: np
     dims = np.arange(all_dims, dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
     replicates = max(points.shape[0], position.shape[0], weight.shape[0])
     actors = max(points.shape[1], position.shape[1], weight.shape[1])
-    position = shaped(position, (replicates, actors, all_dims))
-    weight = shaped(weight, (replicates, actors, all_dims))
+    position = per_replicate(position, (replicates, actors, all_dims))  # a shared table stays one row
+    weight = per_replicate(weight, (replicates, actors, all_dims))
     points = shaped(points, (replicates, 1 if points.shape[1] == 1 else actors, len(dims)))
     rows = np.ones(replicates, dtype=np.bool_) if rows is None else np.ascontiguousarray(rows, dtype=np.bool_)
     out = np.full((replicates, actors), np.nan)

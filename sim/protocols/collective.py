@@ -61,7 +61,8 @@ def answer_row(r, k, draft, position, salience, dims, start, scale, demand, unif
     drawn = uniforms[r if uniforms.shape[0] > 1 else 0]
     members = participating[r, k]
     values = utility_out[r, k]
-    distance_row(draft[r:r + 1], position[r], salience[r], dims, start, scale, True, values)
+    distance_row(draft[r:r + 1], position[r if position.shape[0] > 1 else 0], salience[r if salience.shape[0] > 1 else 0],
+                 dims, start, scale, True, values)
     for i in range(values.shape[0]):
         values[i] = 1.0 - values[i]
         demand_out[r, k, i] = asked[i]

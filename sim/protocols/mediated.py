@@ -8,7 +8,7 @@ import numba
 import numpy as np
 
 from sim.kernel import decision
-from sim.kernel.utility import FAST_MATH, contiguous_start
+from sim.kernel.utility import FAST_MATH, contiguous_start, per_replicate
 from sim.kernel.state import NegotiationState
 from sim.protocols.base import Protocol
 from sim.protocols.collective import AnswerInputs, answer_row, record_answers
@@ -31,6 +31,7 @@ def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarra
     Parameters
     ----------
     position, salience : array (R, A, K), or (R, A, D) with ``dims``
+        Either may have one row (1, A, .) that every replicate shares.
     capability : array (R, A)
     members : array (R, A) of bool
     dims : array (K,) of int, optional
@@ -42,8 +43,8 @@ def compromise(position: np.ndarray, salience: np.ndarray, capability: np.ndarra
     """
     position = np.ascontiguousarray(position, dtype=float)  # one layout: see sim.kernel.utility._run
     dims = np.arange(position.shape[2], dtype=np.intp) if dims is None else np.array(dims, dtype=np.intp)
-    out = np.empty((position.shape[0], len(dims)))
-    _weighted_means(position, np.ascontiguousarray(np.broadcast_to(salience, position.shape), dtype=float),
+    out = np.empty((capability.shape[0], len(dims)))
+    _weighted_means(position, per_replicate(salience, position.shape),
                     np.ascontiguousarray(capability, dtype=float), np.ascontiguousarray(members, dtype=np.bool_),
                     dims, out)
     return out
@@ -58,6 +59,8 @@ def _weighted_means(position, salience, capability, members, dims, out):  # prag
     pulled = np.empty(count)
     plain = np.empty(count)
     for r in range(replicates):
+        rp = r if position.shape[0] > 1 else 0  # one table shared by every replicate, or one each
+        rs = r if salience.shape[0] > 1 else 0
         total[:] = 0.0
         pulled[:] = 0.0
         plain[:] = 0.0
@@ -69,10 +72,10 @@ def _weighted_means(position, salience, capability, members, dims, out):  # prag
             plain_total += c
             for j in range(count):
                 d = dims[j]
-                w = c * salience[r, i, d]
+                w = c * salience[rs, i, d]
                 total[j] += w
-                pulled[j] += w * position[r, i, d]
-                plain[j] += c * position[r, i, d]
+                pulled[j] += w * position[rp, i, d]
+                plain[j] += c * position[rp, i, d]
         for j in range(count):
             if total[j] > 0.0:
                 out[r, j] = pulled[j] / total[j]
@@ -113,7 +116,7 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     step = np.require(np.broadcast_to(np.asarray(step, dtype=float).reshape(-1), (replicates,)), float, ["C", "W"])
     revised = np.array(draft, dtype=float, order="C")  # one layout: see sim.kernel.utility._run
     position = np.ascontiguousarray(position, dtype=float)
-    _objection_pull(revised, position, np.ascontiguousarray(np.broadcast_to(salience, position.shape), dtype=float),
+    _objection_pull(revised, position, per_replicate(salience, position.shape),
                     np.ascontiguousarray(capability, dtype=float), np.ascontiguousarray(objectors, dtype=np.bool_),
                     np.ascontiguousarray(dissatisfaction, dtype=float), dims, contiguous_start(dims),
                     step, np.ascontiguousarray(rows))
@@ -159,7 +162,8 @@ def _objection_pull(draft, position, salience, capability, objectors, dissatisfa
     pulled = np.empty(dims.shape[0])
     for r in range(capability.shape[0]):
         if rows[r]:
-            revise_row(draft[r], position[r], salience[r], capability[r], objectors[r], dissatisfaction[r], dims,
+            revise_row(draft[r], position[r if position.shape[0] > 1 else 0],
+                       salience[r if salience.shape[0] > 1 else 0], capability[r], objectors[r], dissatisfaction[r], dims,
                        start, step[r], total, pulled)
 
 
@@ -183,7 +187,8 @@ def _mediated_rows(revise, step, live, k, draft, position, salience, dims, start
             for i in range(actors):  # last round's answers
                 objectors[i] = participating[r, k, i] and not accepts_out[r, k, i]
                 gaps[i] = demand_out[r, k, i] - utility_out[r, k, i]
-            revise_row(draft[r], position[r], salience[r], capability[r], objectors, gaps, dims, start, step[r],
+            revise_row(draft[r], position[r if position.shape[0] > 1 else 0],
+                       salience[r if salience.shape[0] > 1 else 0], capability[r], objectors, gaps, dims, start, step[r],
                        total, pulled)
         met[r] = answer_row(r, k, draft, position, salience, dims, start, scale, demand, uniforms, logistic,
                             temperature, participating, veto, capability, rule, by_capability, threshold,

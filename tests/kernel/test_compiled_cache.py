@@ -51,3 +51,30 @@ def test_only_modules_importing_numba_count():
     before = fingerprint(PACKAGE)
     assert before == fingerprint(PACKAGE)
     assert b"import numba" not in (PACKAGE / "cli" / "__init__.py").read_bytes()  # mentions numba, not compiled
+
+
+def test_a_first_run_says_it_is_compiling_the_kernels_on_a_terminal(monkeypatch, capsys, tmp_path):
+    import sim.kernel.compiled_cache as compiled_cache
+    from sim.cli import main
+    from tests.conftest import SCENARIOS
+
+    monkeypatch.setattr(compiled_cache, "kernels_cached", lambda package=None: False)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert main(["run", str(SCENARIOS / "minimal.toml"), "--json"]) == 0
+    assert "compiling the simulation kernels" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)  # piped or captured: nothing said
+    assert main(["run", str(SCENARIOS / "minimal.toml"), "--json"]) == 0
+    assert "compiling" not in capsys.readouterr().err
+
+
+def test_kernels_cached_looks_for_numba_s_index_files(tmp_path, monkeypatch):
+    from sim.kernel.compiled_cache import kernels_cached
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert not kernels_cached(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "utility.distance_row-1.py312.nbi").write_bytes(b"")
+    assert kernels_cached(tmp_path)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    assert not kernels_cached(tmp_path)
