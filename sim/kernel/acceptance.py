@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.kernel.utility import shaped
 
-__all__ = ["TOLERANCE", "accept", "accept_members", "acceptance_probability", "accepts"]
+__all__ = ["TOLERANCE", "accept", "acceptance_probability", "accepts", "answer_members"]
 
 TOLERANCE = 1e-9
 """Utilities within this of a demand count as meeting it (guards rounding at the ideal point)."""
@@ -54,11 +54,17 @@ def _accept_all(utility, demand, logistic, temperature, uniforms, out):  # pragm
 
 
 @numba.njit(cache=True, nogil=True)
-def accept_members(utility, demand, logistic, temperature, uniforms, members, out):  # pragma: no cover - compiled
-    """out[i] = members[i] and :func:`accept` (u_i, a_i): one replicate's answers. A function of its
-    own: a logistic answer's tanh compiled into a caller's loop stops the caller vectorising."""
+def answer_members(values, demand, logistic, temperature, uniforms, members, demand_out, out
+                   ):  # pragma: no cover - compiled
+    """One replicate's members answer, from their distances to the text: in one pass over the actors,
+    ``values[i]`` becomes the utility :math:`1 - \\delta_i`, ``demand_out[i]`` the demand and ``out[i]``
+    whether actor i is a member and accepts (:func:`accept`). A function of its own: a logistic
+    answer's tanh compiled into the distances' loop stops that loop vectorising."""
     for i in range(out.shape[0]):
-        out[i] = members[i] and accept(utility[i], demand[i], logistic, temperature, uniforms[i])
+        value = 1.0 - values[i]
+        values[i] = value
+        demand_out[i] = demand[i]
+        out[i] = members[i] and accept(value, demand[i], logistic, temperature, uniforms[i])
 
 
 def accepts(

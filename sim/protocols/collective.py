@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from sim.kernel import concession, decision, draws
-from sim.kernel.acceptance import accept_members
+from sim.kernel.acceptance import answer_members
 from sim.kernel.decision import rule_met_row
 from sim.kernel.state import NegotiationState
 from sim.kernel.utility import contiguous_start, distance_row
@@ -63,10 +63,7 @@ def answer_row(r, k, draft, position, salience, dims, start, scale, demand, unif
     values = utility_out[r, k]
     distance_row(draft[r:r + 1], position[r if position.shape[0] > 1 else 0], salience[r if salience.shape[0] > 1 else 0],
                  dims, start, scale, True, values)
-    for i in range(values.shape[0]):
-        values[i] = 1.0 - values[i]
-        demand_out[r, k, i] = asked[i]
-    accept_members(utility_out[r, k], asked, logistic, temperature, drawn, members, accepts_out[r, k])
+    answer_members(values, asked, logistic, temperature, drawn, members, demand_out[r, k], accepts_out[r, k])
     return rule_met_row(accepts_out[r, k], members, veto, capability[r], rule, by_capability, threshold)
 
 

@@ -124,18 +124,23 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FAST_MATH)
-def revise_row(x, table, weights, capability, objectors, gaps, dims, start, step, total, pulled
+def revise_row(x, table, weights, capability, members, accepted, demand, utility, dims, start, step, total, pulled
                ):  # pragma: no cover - compiled
     """One replicate's revision, in place on its draft ``x`` (on the track's dimensions): objectors
-    with a gap > 0 (a NaN gap: no pull) pull with :math:`W_{id} = c_i \\, gap_i \\, s_{id}`, and
-    x[j] += step (sum_i W p / sum_i W - x[j]) where sum_i W > 0 (d_j = start + j when ``start`` >= 0,
-    else dims[j]). ``total`` and ``pulled`` are scratch. The one definition of the revision's sums."""
+    (members that did not accept) with a gap :math:`a_i - u_i > 0` (a NaN gap: no pull) pull with
+    :math:`W_{id} = c_i \\, gap_i \\, s_{id}`, and x[j] += step (sum_i W p / sum_i W - x[j]) where
+    sum_i W > 0 (d_j = start + j when ``start`` >= 0, else dims[j]). Read straight from last round's
+    answers (``demand`` and ``utility``; a caller with the gaps passes them as ``demand`` and zeros).
+    ``total`` and ``pulled`` are scratch. The one definition of the revision's sums."""
     count = dims.shape[0]
     total[:] = 0.0
     pulled[:] = 0.0
     for i in range(capability.shape[0]):
-        gap = gaps[i]
-        if objectors[i] and gap > 0.0:
+        if members[i] and not accepted[i]:
+            gap = demand[i] - utility[i]
+        else:
+            continue
+        if gap > 0.0:
             w_i = capability[i] * gap
             p = table[i]
             s = weights[i]
@@ -160,11 +165,13 @@ def _objection_pull(draft, position, salience, capability, objectors, dissatisfa
     """:func:`revise_row` for each replicate asked."""
     total = np.empty(dims.shape[0])
     pulled = np.empty(dims.shape[0])
+    accepted = np.zeros(capability.shape[1], dtype=np.bool_)
+    nothing = np.zeros(capability.shape[1])
     for r in range(capability.shape[0]):
         if rows[r]:
             revise_row(draft[r], position[r if position.shape[0] > 1 else 0],
-                       salience[r if salience.shape[0] > 1 else 0], capability[r], objectors[r], dissatisfaction[r], dims,
-                       start, step[r], total, pulled)
+                       salience[r if salience.shape[0] > 1 else 0], capability[r], objectors[r], accepted,
+                       dissatisfaction[r], nothing, dims, start, step[r], total, pulled)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -174,22 +181,17 @@ def _mediated_rows(revise, step, live, k, draft, position, salience, dims, start
     """One mediated round, replicate by replicate: the broker revises (``revise``: from round 2)
     toward last round's objectors (:func:`revise_row`), then the members answer
     (:func:`sim.protocols.collective.answer_row`)."""
-    replicates, actors = capability.shape
+    replicates = capability.shape[0]
     total = np.empty(dims.shape[0])
     pulled = np.empty(dims.shape[0])
-    objectors = np.empty(actors, dtype=np.bool_)
-    gaps = np.empty(actors)
     for r in range(replicates):
         if not live[r]:
             met[r] = False
             continue
-        if revise:
-            for i in range(actors):  # last round's answers
-                objectors[i] = participating[r, k, i] and not accepts_out[r, k, i]
-                gaps[i] = demand_out[r, k, i] - utility_out[r, k, i]
+        if revise:  # toward last round's objectors, read from its answers
             revise_row(draft[r], position[r if position.shape[0] > 1 else 0],
-                       salience[r if salience.shape[0] > 1 else 0], capability[r], objectors, gaps, dims, start, step[r],
-                       total, pulled)
+                       salience[r if salience.shape[0] > 1 else 0], capability[r], participating[r, k],
+                       accepts_out[r, k], demand_out[r, k], utility_out[r, k], dims, start, step[r], total, pulled)
         met[r] = answer_row(r, k, draft, position, salience, dims, start, scale, demand, uniforms, logistic,
                             temperature, participating, veto, capability, rule, by_capability, threshold,
                             utility_out, demand_out, accepts_out)
