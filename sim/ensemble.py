@@ -185,13 +185,13 @@ def replicates_per_pass(scenario: Scenario, budget: int | None = None) -> int:
 
     As many as fit ``budget`` bytes of state (:func:`state_bytes`), at least 1 and at
     most :data:`MAX_PASS`. At 500 actors x 10 dimensions on mediated tracks: 1,000 replicates
-    where positions and saliences are shared, 724 where every position is drawn, about 190
-    for other protocols (the upper bound of eight tables a replicate). A pass's memory is
+    where positions and saliences are shared, 724 where every position is drawn, 173 for
+    other protocols (the upper bound of eight tables a replicate). A pass's memory is
     bounded whatever the Monte Carlo's size; its replicates are played one after another inside
     each round's compiled pass, each while its positions are in the core's cache, and a larger
     pass shares Python's per-round cost among more replicates (at 500 x 10, with nothing shared,
     passes of 16 MB ran about 15% slower than 32 MB ones and those about 10% slower than 64 MB
-    ones; with both shared, 1,000-replicate passes ran 7% faster than 173-replicate ones).
+    ones; with both shared, 1,000-replicate passes ran 7% faster than passes of 173).
     """
     budget = PASS_BYTES if budget is None else budget
     return int(min(MAX_PASS, max(1, budget // state_bytes(scenario))))
@@ -201,7 +201,8 @@ def _play(scenario: Scenario, root_seed: int, replicates: list[int], seeds: list
           trajectory: list | None, tracer: TraceCollector | None) -> tuple[NegotiationState, np.ndarray]:
     """Play some replicates to their end; returns the final state and the opening positions."""
     rngs = ReplicateGenerators(seeds)  # made only if the run draws
-    shared = shared_inputs(scenario) if tracer is None else ()  # the trace reads a table per replicate
+    # with a trace or trajectories the final state is kept (EnsembleResult.state): a table per replicate
+    shared = shared_inputs(scenario) if tracer is None and trajectory is None else ()
     state = initial_state(scenario, draw_inputs(scenario, root_seed, replicates, shared))  # by (root, replicate) alone
     opening = opening_positions(scenario, state)
     for current in rounds(scenario, state, rngs, tracer):

@@ -171,7 +171,7 @@ def outcomes_from_state(scenario: Scenario, state: NegotiationState, opening: np
 
     Parameters
     ----------
-    opening : array (R, A, D)
+    opening : array (R, A, D), or (1, A, D) shared by every replicate
         Positions before round 1, for concessions.
     coordinates : list of dict
         Per replicate: ``run_id``, ``replicate``, ``seed``, ``run_seed``.

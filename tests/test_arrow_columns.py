@@ -73,3 +73,18 @@ def test_a_sweep_chunk_is_built_without_pandas_or_scipy_stats(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_what_pyarrow_refuses_is_refused():
+    with pytest.raises(TypeError, match="do not fit"):
+        numeric(np.array([1.5, np.nan]), pa.int64())
+    with pytest.raises(TypeError, match="do not fit"):
+        numeric(np.array([-1]), pa.uint64())
+    with pytest.raises(ValueError, match="one dimension"):
+        numeric(np.zeros((2, 3)), pa.float64())
+    with pytest.raises(ValueError, match="mask of shape"):
+        numeric(np.zeros(3), pa.float64(), mask=np.zeros(2, dtype=bool))
+    assert numeric(np.array([1, 2], dtype=np.int32), pa.float64()).to_pylist() == [1.0, 2.0]  # a safe cast
+    with_none = strings(["a", None, "c"])
+    with_none.validate(full=True)
+    assert with_none.equals(pa.array(["a", None, "c"], type=pa.string()))

@@ -131,7 +131,7 @@ def test_inputs_no_replicate_draws_or_moves_are_held_once_and_give_the_same_runs
 
 
 def test_no_replicates_give_an_empty_table_with_every_column():
-    for scenario in (VILNIUS, KTAB, wide("bdm")):
+    for scenario in (VILNIUS, KTAB, wide("bdm"), wide("mediated", position_sd=0)):  # the last shares its inputs
         table = run_ensemble(scenario, 1, []).table()
         assert table.num_rows == 0 and table.schema.equals(runs_schema(scenario))
 

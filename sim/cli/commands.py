@@ -77,7 +77,7 @@ def sweep_command(args: argparse.Namespace) -> int:
                 result = sweep(experiment, out, executor=executor, workers=slots, engine=args.engine,
                                resume=args.resume, overwrite=args.overwrite, progress=bar.update,
                                on_estimate=lambda sized: tqdm.write("\n".join(sized.lines()), file=sys.stdout),
-                               on_runs_done=lambda: executor.shutdown(wait=True))  # workers gone while gathering
+                               on_runs_done=lambda: executor.shutdown(wait=True))  # local workers end first
         except KeyboardInterrupt:
             bar.close()
             if not (out / "manifest.json").exists():

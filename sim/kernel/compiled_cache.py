@@ -61,10 +61,19 @@ def refresh(package: Path = PACKAGE) -> bool:
 
 
 def kernels_cached(package: Path = PACKAGE) -> bool:
-    """Whether any compiled kernel is cached (beside the package's sources, or in ``NUMBA_CACHE_DIR``):
-    if none is, the first run compiles them, which takes tens of seconds."""
+    """Whether any compiled kernel is cached where numba keeps them: beside the package's sources, or
+    in ``NUMBA_CACHE_DIR``, or (a package folder it cannot write, e.g. an installed copy) in numba's
+    per-user cache folder. If none is, the first run compiles them, which takes seconds to a minute."""
     folder = os.environ.get("NUMBA_CACHE_DIR")
-    return next((folder and Path(folder) or package).rglob("*.nbi"), None) is not None
+    if folder:
+        places = [Path(folder)]
+    elif os.access(package, os.W_OK):
+        places = [package]
+    else:
+        from numba.misc.appdirs import AppDirs
+
+        places = [Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)]
+    return any(next(place.rglob("*.nbi"), None) is not None for place in places)
 
 
 @functools.cache

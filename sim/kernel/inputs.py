@@ -88,7 +88,7 @@ def declared_inputs(scenario: Scenario, replicates: int = 1, shared: Sequence[st
     (:func:`sim.kernel.state.shared_inputs`)."""
     def repeat(array, name: str = "") -> np.ndarray:
         array = np.asarray(array)
-        return np.broadcast_to(array, (1 if name in shared else replicates,) + array.shape).copy()
+        return np.broadcast_to(array, (min(1, replicates) if name in shared else replicates,) + array.shape).copy()
 
     events = scenario.events
     return Inputs(

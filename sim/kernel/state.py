@@ -57,7 +57,7 @@ class NegotiationState:
     event_strength, event_round, event_amount : array (R, E)
         Each event's strength (bilateral; NaN otherwise), the round it fires before
         (0 for an event that fires on a condition) and a shift's ``to`` or ``by``.
-    opening_salience : array (R, A, D)
+    opening_salience : array (R, A, D), or (1, A, D) when shared
         Saliences before round 1 (concessions are measured with them); the ``salience`` array
         itself when nothing can change a salience (:func:`saliences_can_change`).
 

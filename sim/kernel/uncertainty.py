@@ -127,7 +127,7 @@ def truncated_normal_masses(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarra
     from scipy.special import ndtr
 
     below_a, above_b = ndtr(a), ndtr(-b)
-    mass = np.where(a + b > 0, ndtr(-a) - above_b, ndtr(b) - below_a)
+    mass = np.where(a > -b, ndtr(-a) - above_b, ndtr(b) - below_a)  # (a > -b: no inf - inf)
     far = (a > FAR_TAIL) | (b < -FAR_TAIL) | ~(mass > 1e-280)
     return {"below_a": below_a, "above_b": above_b, "mass": mass, "far": far}
 

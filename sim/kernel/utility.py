@@ -99,7 +99,7 @@ def per_replicate(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     compiled loops read row ``r`` of a table with a row per replicate and row 0 of a shared one, so a
     shared table (inputs no replicate draws: :func:`sim.kernel.state.shared_inputs`) is never copied
     R times. Its other axes are broadcast to ``shape``'s (e.g. saliences (R, A, 1), one per actor)."""
-    rows = 1 if array.shape[0] == 1 else shape[0]
+    rows = 1 if array.shape[0] == 1 else max(array.shape[0], shape[0])
     if array.shape[1:] != tuple(shape[1:]):
         array = np.broadcast_to(array, (rows,) + tuple(shape[1:]))
     return np.ascontiguousarray(array, dtype=float)
@@ -148,7 +148,7 @@ def salience_distance(points: np.ndarray, position: np.ndarray, salience: np.nda
     ----------
     points : array (R, |K|) or (R, A, |K|)
         One point per replicate (the draft) or one per actor (its pledge), on K only.
-    position, salience : array (R, A, D)
+    position, salience : array (R, A, D), or (1, A, D) shared by every replicate
         On every dimension (only those in K are read).
     width : array (|K|,)
         Width of each of K's ranges.

@@ -100,7 +100,8 @@ def revise_draft(draft: np.ndarray, position: np.ndarray, salience: np.ndarray, 
     ----------
     draft : array (R, K)
         The draft on the track's K dimensions.
-    position, salience : array (R, A, K), or (R, A, D) with ``dims``
+    position, salience : array (R, A, K), or (R, A, D) with ``dims``; either may have one row
+        (1, A, .) that every replicate shares
     capability, dissatisfaction : array (R, A)
         Dissatisfaction is :math:`a_i - u_i` (NaN for an actor that has not answered: no pull).
     objectors : array (R, A) of bool

@@ -4,7 +4,8 @@
 pandas (tens of megabytes) the first time it is called, even on a NumPy array. A sweep
 worker does nothing with pandas: it builds its chunk's runs table here, from the arrays'
 buffers (:meth:`pyarrow.Array.from_buffers`), and never loads it. The columns are the
-ones ``pyarrow.array`` would make, value for value (``tests/test_arrow_columns.py``).
+ones ``pyarrow.array`` would make, value for value, and refuse what it refuses: an unsafe cast, a
+second dimension, a mask of another length (``tests/test_arrow_columns.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ __all__ = ["column", "id_lists", "numeric", "strings"]
 _DTYPES = {pa.float64(): np.float64, pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
 
 
-def _validity(mask: np.ndarray | None) -> tuple[pa.Buffer | None, int]:
+def _validity(mask: np.ndarray | None, size: int) -> tuple[pa.Buffer | None, int]:
     """The validity bitmap (bit i set where value i is present) and the null count of a mask of nulls."""
     if mask is None:
         return None, 0
     mask = np.asarray(mask, dtype=np.bool_)
+    if mask.shape != (size,):
+        raise ValueError(f"a mask of shape {mask.shape} for {size} values")
     nulls = int(mask.sum())
     if not nulls:
         return None, 0
@@ -31,24 +34,36 @@ def _validity(mask: np.ndarray | None) -> tuple[pa.Buffer | None, int]:
 
 
 def numeric(values: np.ndarray, type: pa.DataType, mask: np.ndarray | None = None) -> pa.Array:
-    """A float64, int64, uint64, int32 or bool column of ``values`` (null where ``mask``)."""
-    validity, nulls = _validity(mask)
+    """A float64, int64, uint64, int32 or bool column of ``values``, one-dimensional (null where ``mask``).
+
+    Values are converted only where NumPy casts them safely (integers to floats or to wider integers,
+    not floats to integers nor signed to unsigned): anything else is an error, as in ``pyarrow.array``.
+    """
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"a column takes one dimension of values, not {values.ndim}")
+    target = np.dtype(np.bool_) if pa.types.is_boolean(type) else _DTYPES.get(type)
+    if target is None:
+        raise TypeError(f"no NumPy buffer layout for {type}")
+    if not np.can_cast(values.dtype, target, casting="safe"):
+        raise TypeError(f"{values.dtype} values do not fit a {type} column")
+    validity, nulls = _validity(mask, len(values))
     if pa.types.is_boolean(type):
         bits = np.packbits(np.ascontiguousarray(values, dtype=np.bool_), bitorder="little")
         return pa.Array.from_buffers(type, len(values), [validity, pa.py_buffer(bits)], null_count=nulls)
-    if type not in _DTYPES:
-        raise TypeError(f"no NumPy buffer layout for {type}")
-    data = np.ascontiguousarray(values, dtype=_DTYPES[type])
+    data = np.ascontiguousarray(values, dtype=target)
     return pa.Array.from_buffers(type, len(data), [validity, pa.py_buffer(data)], null_count=nulls)
 
 
-def strings(values: Sequence[str]) -> pa.Array:
-    """A string column: the UTF-8 bytes end to end, and each value's offset."""
-    encoded = [str(value).encode() for value in values]
+def strings(values: Sequence[str | None]) -> pa.Array:
+    """A string column: the UTF-8 bytes end to end, and each value's offset (null for None)."""
+    missing = np.array([value is None for value in values], dtype=np.bool_)
+    encoded = [b"" if value is None else str(value).encode() for value in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
     np.cumsum([len(value) for value in encoded], out=offsets[1:])
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets),
-                                                             pa.py_buffer(b"".join(encoded))])
+    validity, nulls = _validity(missing, len(encoded))
+    return pa.Array.from_buffers(pa.string(), len(encoded), [validity, pa.py_buffer(offsets),
+                                                             pa.py_buffer(b"".join(encoded))], null_count=nulls)
 
 
 def id_lists(ids: pa.Array, mask: np.ndarray) -> pa.Array:

@@ -28,7 +28,7 @@ from sim.experiment.load import Experiment
 from sim.sweeps import limits
 from sim.sweeps.task import Chunk, ChunkPlan, ChunkTask, run_chunk
 
-__all__ = ["Estimate", "check_plan", "estimate", "human_bytes", "human_seconds", "timed_chunk"]
+__all__ = ["Estimate", "calibrate", "check_plan", "estimate", "human_bytes", "human_seconds"]
 
 
 def human_bytes(count: float) -> str:
@@ -103,7 +103,7 @@ class Estimate:
             f"estimate: {self.runs:,} runs ({self.points:,} design points x {self.replicates:,} replicates) in "
             f"{self.chunks:,} chunks of {self.chunk_size:,}{resumed}",
             f"  time: about {human_seconds(self.seconds)} on {self.workers} worker{'s' * (self.workers != 1)}, plus "
-            f"start-up ({self.seconds_per_run * 1e3:.3g} ms a run, {self.calibration_runs} runs timed here)",
+            f"start-up ({self.seconds_per_run * 1e3:.3g} ms a run, {self.calibration_runs} runs timed)",
             f"  memory: about {human_bytes(self.chunk_bytes)} a chunk ({human_bytes(self.row_bytes)} a row), "
             f"{human_bytes(self.chunk_bytes * self.in_flight)} for {self.in_flight} chunks in flight; design "
             f"points {design}",
@@ -146,33 +146,37 @@ def _free(out: Path) -> int | None:
     return None
 
 
-def timed_chunk(task: ChunkTask) -> tuple[float, tuple[int, pa.Table, pa.Table | None]]:
-    """:func:`~sim.sweeps.task.run_chunk`, and the seconds it took where it ran."""
+def calibrate(one: ChunkTask, batch: ChunkTask) -> tuple[float, float, pa.Table, pa.Table | None]:
+    """Time a sweep's first runs, all in the process this runs in: ``one`` untimed (imports, the
+    compiled kernels), then timed, then ``batch``. Returns the two times and the batch's rows."""
+    run_chunk(one)
     started = time.perf_counter()
-    result = run_chunk(task)
-    return time.perf_counter() - started, result
+    run_chunk(one)
+    single = time.perf_counter() - started
+    started = time.perf_counter()
+    _, table, trajectory = run_chunk(batch)
+    return single, time.perf_counter() - started, table, trajectory
 
 
 def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers: int, out: Path,
              task_for: Callable[[Chunk], ChunkTask], executor: Executor | None = None) -> Estimate:
     """Time the sweep's first runs and size the whole sweep from them.
 
-    The runs are timed on ``executor`` (where the sweep will run them) if one is given, so
-    this process never loads the compiled kernels a worker needs; else here.
+    The runs are timed on ``executor`` (by one of the workers that will run the sweep, as one
+    task, so this process never loads the compiled kernels a worker needs) if one is given;
+    else here. If the executor's workers die on them, they are timed here, as they were
+    before the sweep had an executor to time them on (the sweep's own loop then reports the
+    dying workers).
     """
-    def timed(task: ChunkTask) -> tuple[float, tuple[int, pa.Table, pa.Table | None]]:
-        if executor is not None:
-            try:
-                return executor.submit(timed_chunk, task).result()
-            except BrokenProcessPool:  # a worker died: timed here; the sweep's own loop reports a dying pool
-                pass
-        return timed_chunk(task)
-
     runs = min(limits.CALIBRATION_RUNS, plan.chunk(0).runs)
-    one = task_for(Chunk(0, 0, 1))
-    timed(one)  # warm-up: imports and caches, not timed
-    single, _ = timed(one)
-    elapsed, (_, table, trajectory) = timed(task_for(Chunk(0, 0, runs)))
+    tasks = task_for(Chunk(0, 0, 1)), task_for(Chunk(0, 0, runs))
+    timed = None
+    if executor is not None:
+        try:
+            timed = executor.submit(calibrate, *tasks).result()
+        except BrokenProcessPool:
+            timed = None
+    single, elapsed, table, trajectory = timed if timed is not None else calibrate(*tasks)
     # a chunk pays a fixed cost per design point (its scenario built) and a cost per run
     per_run = max((elapsed - single) / (runs - 1), 0.0) if runs > 1 else elapsed
     per_point = max(single - per_run, 0.0)

@@ -48,5 +48,5 @@ MAX_RUNS_ANALYSED = 50_000_000
 (with a warning) and ``runs.parquet`` is still written."""
 
 CALIBRATION_RUNS = 16
-"""Runs timed in this process before a sweep starts (after one untimed run, and one timed alone to
-separate a design point's fixed cost from a run's), to estimate its time, memory and disk."""
+"""Runs timed before a sweep starts, by one of its workers (after one untimed run, and one timed alone
+to separate a design point's fixed cost from a run's), to estimate its time, memory and disk."""

@@ -78,3 +78,16 @@ def test_kernels_cached_looks_for_numba_s_index_files(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "elsewhere"))
     (tmp_path / "elsewhere").mkdir()
     assert not kernels_cached(tmp_path)
+
+
+def test_an_installed_copy_looks_in_numba_s_per_user_cache(tmp_path, monkeypatch):
+    """A package folder numba cannot write (an installed copy) has its kernels cached per user."""
+    from sim.kernel.compiled_cache import kernels_cached
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert not kernels_cached(tmp_path / "package")
+    (tmp_path / "cache" / "numba" / "sim_ab12").mkdir(parents=True)
+    (tmp_path / "cache" / "numba" / "sim_ab12" / "utility.distance_row-1.py312.nbi").write_bytes(b"")
+    assert kernels_cached(tmp_path / "package")

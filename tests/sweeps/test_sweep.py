@@ -197,7 +197,6 @@ def test_the_estimate_is_timed_on_the_executor_and_the_workers_released_before_g
         result = sweep(load_experiment(small_experiment), out, executor=executor,
                        on_runs_done=lambda: seen.append((len(list((out / "parts").glob("part-*.parquet"))),
                                                          (out / "runs.parquet").exists())))
-    assert executor.functions[:3] == ["timed_chunk"] * 3  # warm-up, one run, the calibration runs
-    assert executor.functions[3:] == ["run_chunk"] * result.chunks
+    assert executor.functions == ["calibrate"] + ["run_chunk"] * result.chunks  # one task times the first runs
     assert seen == [(result.chunks, False)]
     assert result.estimate.seconds > 0
