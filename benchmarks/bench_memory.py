@@ -10,8 +10,9 @@ process, reporting that process's peak resident memory (``ru_maxrss``), its time
 and the size of the ``runs.parquet`` it wrote. Target: under 500 MB at any N.
 
 Why it stays flat: the ensemble plays replicates in passes sized by the state's
-bytes (:func:`sim.ensemble.replicates_per_pass`: 86 replicates at 500 x 10, about
-32 MB of state), and the command summarises and writes each batch of 1,000 runs
+bytes (:func:`sim.ensemble.replicates_per_pass`: at most 32 MB; 362 replicates at 500 x 10
+here, whose drawn positions are a replicate's only table over actors x dimensions, the
+saliences being shared), and the command summarises and writes each batch of 1,000 runs
 as it finishes (:func:`sim.runner.stream_monte_carlo`), keeping only a few numbers
 a run for the summary's quantiles (here 23 of the runs table's 1,030 columns: 184
 bytes a run; the table's row is about 8 kB). Before, a pass held 1,000 replicates

@@ -40,7 +40,7 @@ sums, :func:`sim.protocols.collective.answer_row`), reading each replicate's pos
 saliences twice while they are in the core's cache; a pass holds about 32 MB of state
 (:func:`sim.ensemble.replicates_per_pass`: 86 replicates at 500 x 10); the runs table is
 built column-wise from (R, A) arrays; the opening positions are not copied when nothing
-can move them. What remains at 500 x 10, per run (about 0.21-0.25 ms, CPU, on a busy
+can move them. What remained at 500 x 10, per run (about 0.21-0.25 ms, CPU, on a busy
 machine): the compiled rounds about 0.12 ms (7.3 us a replicate a round: the two passes
 at about 0.7 ns per actor x dimension each, against 0.55 ns for the minimal arithmetic
 alone); Python's per-round work shared by a pass's 86 replicates (the demands, the
@@ -48,6 +48,20 @@ arguments, closing tracks) about 0.04 ms; the outcome (distances from the openin
 positions, bands, blockers) about 0.03 ms; the runs table 0.01 ms; drawing the inputs
 0.01 ms. The Mesa path calls the same compiled rounds, so it got faster too (5.2 ms
 a run at 500 x 10, from 8.4 before): the ratio's denominator moved.
+
+Then (about 0.14 ms a run): the concession of a member whose ideal nothing moved is the
+distance its utility is taken from, computed once; positions and saliences no replicate
+draws or moves are one (1, A, D) table all replicates read
+(:func:`sim.kernel.state.shared_inputs`), so a round reads 80 kB that stay in the core's
+cache instead of 80 kB per replicate from the last-level cache, and a replicate's state is
+small enough for passes of 662; the revision reads last round's answers directly. What
+remains, per run: the compiled rounds about 0.09 ms (5.3 us a replicate a round, now
+bound by the per-actor work: the sums' horizontal reductions, the division, the answer,
+and the revision's running sums, which the sums' fixed order keeps in memory), the outcome
+about 0.02 ms ((R, A) arrays of 1,000 replicates from memory), Python's per-round work
+about 0.01 ms, the runs table 0.008 ms, the inputs (the (R, A) copies) 0.007 ms. With
+every position drawn (``--position-sd``), each replicate reads its own positions again and
+drawing 5,000 numbers a run costs more than the rounds.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates
     return pa.Table.from_arrays([column(values[f.name], f.type) for f in schema], schema=schema)
 
 
-PASS_BYTES = 64_000_000
+PASS_BYTES = 32_000_000
 """About how much state one pass of the kernel holds, at most (:func:`replicates_per_pass`)."""
 MAX_PASS = 1000
 """The most replicates in one pass, however small the scenario."""
@@ -184,14 +184,16 @@ def replicates_per_pass(scenario: Scenario, budget: int | None = None) -> int:
     """How many replicates one pass of the kernel plays together: chunked by size, not by count.
 
     As many as fit ``budget`` bytes of state (:func:`state_bytes`), at least 1 and at
-    most :data:`MAX_PASS`. At 500 actors x 10 dimensions on mediated tracks: 1,000 replicates
-    where positions and saliences are shared, 724 where every position is drawn, 173 for
+    most :data:`MAX_PASS`. At 500 actors x 10 dimensions on mediated tracks: 662 replicates
+    where positions and saliences are shared, 362 where every position is drawn, 86 for
     other protocols (the upper bound of eight tables a replicate). A pass's memory is
     bounded whatever the Monte Carlo's size; its replicates are played one after another inside
     each round's compiled pass, each while its positions are in the core's cache, and a larger
     pass shares Python's per-round cost among more replicates (at 500 x 10, with nothing shared,
     passes of 16 MB ran about 15% slower than 32 MB ones and those about 10% slower than 64 MB
-    ones; with both shared, 1,000-replicate passes ran 7% faster than passes of 173).
+    ones; with both shared, passes of 500 or 1,000 replicates ran 7% faster than passes of 173,
+    and as fast as each other). 64 MB passes took a 50,000-run Monte Carlo of 500 x 10 with every position
+    drawn to 499 MB at its peak, 32 MB ones to 462 MB (``benchmarks/bench_memory.py``).
     """
     budget = PASS_BYTES if budget is None else budget
     return int(min(MAX_PASS, max(1, budget // state_bytes(scenario))))
