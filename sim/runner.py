@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from sim.ensemble import run_ensemble
 from sim.kernel.compiled_cache import refresh_once
-from sim.model import NegotiationModel
 from sim.records import runs_schema, table_from_records
 from sim.scenario.scenario import Scenario
+
+if TYPE_CHECKING:  # Mesa (with pandas and networkx) is loaded only by the runs that use it
+    from sim.model import NegotiationModel
 
 __all__ = ["ENGINES", "MonteCarlo", "check_monte_carlo_size", "monte_carlo", "monte_carlo_bytes", "run",
            "stream_monte_carlo", "streamed_bytes"]
@@ -49,6 +52,8 @@ def run(scenario: Scenario, *, seed: int | None = None, replicate: int | None = 
         ``model.outcome()`` is the :class:`~sim.outcome.RunOutcome`.
     """
     refresh_once()
+    from sim.model import NegotiationModel
+
     model = NegotiationModel(scenario, seed=seed, replicate=replicate, point=point, collect=collect, trace=trace)
     model.run()
     return model
@@ -110,22 +115,31 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     ``BASE_BYTES`` + two batches of the runs table (one being built, one being written) + one
     pass of the kernel (:data:`sim.ensemble.PASS_BYTES`, or one replicate's state if larger) + the
     rows gathered for one row group of ``runs.parquet`` (:data:`sim.output.ROW_GROUP_BYTES`; the
-    forecasting models' and the linear programme's per-round temporaries are not counted) + ``2 x 8``
-    bytes for each number a run
-    the summary keeps (:func:`sim.summary.kept_columns`: agreement, rounds, statements, bands and
-    forecasts; the factor covers the copy taking quantiles makes).
+    forecasting models' and the linear programme's per-round temporaries are not counted) + what
+    grows with the runs: ``2 x 8`` bytes for each number a run the summary keeps in memory
+    (:func:`sim.summary.kept_columns`, for at most :data:`sim.summary.SPILL_ROWS` runs; the rest go to
+    a temporary file), ``2 x 8`` bytes a run for each column it reads back at a time (the tracks'
+    agreement, a statement and its band), and the descriptions of ``runs.parquet``'s row groups its
+    writer holds until it closes (:data:`FOOTER_BYTES_PER_CELL` a column and row group).
     """
-    from sim.ensemble import PASS_BYTES
-    from sim.summary import kept_columns
-
-    from sim.ensemble import state_bytes
+    from sim.ensemble import PASS_BYTES, state_bytes
     from sim.output import ROW_GROUP_BYTES
+    from sim.summary import SPILL_ROWS, kept_columns
 
     schema = runs_schema(scenario)
     row = sum(32 if pa.types.is_list(f.type) or pa.types.is_string(f.type) else 8 for f in schema)
     batch = 2 * 2.5 * row * min(runs, ENSEMBLE_BATCH)
     one_pass = max(PASS_BYTES, state_bytes(scenario))  # a pass holds at least one replicate
-    return BASE_BYTES + int(batch) + one_pass + ROW_GROUP_BYTES + int(runs * 16 * len(kept_columns(scenario)))
+    kept = 16 * len(kept_columns(scenario)) * min(runs, SPILL_ROWS)
+    read_back = 16 * (len(scenario.tracks) + 2) * runs
+    row_groups = -(-runs * row // ROW_GROUP_BYTES)
+    footer = FOOTER_BYTES_PER_CELL * len(schema) * row_groups
+    return BASE_BYTES + int(batch) + one_pass + ROW_GROUP_BYTES + kept + read_back + footer
+
+
+FOOTER_BYTES_PER_CELL = 860
+"""Memory the Parquet writer holds for each column of each row group it has written, until it closes
+(measured: pyarrow 1,030 columns x 500 row groups, with or without statistics)."""
 
 
 def check_monte_carlo_size(scenario: Scenario, runs: int, *, trajectories: bool = False,
@@ -203,6 +217,8 @@ def _batches(scenario: Scenario, runs: int, root: int, engine: str, progress: Ca
             if progress is not None:
                 progress(len(batch))
         return
+    from sim.model import NegotiationModel
+
     for start in range(0, runs, ENSEMBLE_BATCH):
         records, paths, traces = [], [], []
         for replicate in range(start, min(start + ENSEMBLE_BATCH, runs)):
@@ -221,14 +237,17 @@ def _batches(scenario: Scenario, runs: int, root: int, engine: str, progress: Ca
 
 def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None, engine: str = "ensemble",
                        progress: Callable[[int], None] | None = None,
-                       write: Callable[[pa.Table], None] | None = None) -> dict:
+                       write: Callable[[pa.Table], None] | None = None,
+                       written: Callable[[], None] | None = None) -> dict:
     """Run ``runs`` replicates and summarise them as they finish, in memory bounded whatever ``runs`` is.
 
     The runs are those of :func:`monte_carlo` (same seeds, same rows); each batch of
     :data:`ENSEMBLE_BATCH` is handed to ``write`` (e.g. a Parquet writer's ``write_table``)
-    and folded into a :class:`sim.summary.Summariser`, then dropped. Memory holds one batch,
-    one pass of the kernel (:func:`sim.ensemble.replicates_per_pass`) and the few numbers a
-    run the summary keeps for its quantiles (:func:`streamed_bytes`).
+    and folded into a :class:`sim.summary.Summariser`, then dropped; ``written`` is called once
+    the last batch is handed over, before the summary is taken (e.g. a Parquet stream's ``flush``,
+    so its gathered rows are not held meanwhile). Memory holds one batch, one pass of the kernel
+    (:func:`sim.ensemble.replicates_per_pass`) and the few numbers a run the summary keeps for its
+    quantiles (:func:`streamed_bytes`).
 
     Returns
     -------
@@ -250,6 +269,8 @@ def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None
         if write is not None:
             write(table)
         summariser.add(table)
+    if written is not None:
+        written()
     return summariser.result()
 
 

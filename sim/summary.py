@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from scipy import stats
+import pyarrow.parquet as pq
 
 from sim import wording as bands
 from sim.records import possible_members
+from sim.results.arrow import strings, to_numpy
 from sim.scenario.scenario import Scenario
 
-__all__ = ["QUANTILES", "SUMMARY_BLOCK", "Summariser", "agreement_interval", "kept_columns", "summarise"]
+__all__ = ["QUANTILES", "SPILL_ROWS", "SUMMARY_BLOCK", "Summariser", "agreement_interval", "kept_columns", "summarise"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def agreement_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (``scipy.stats.binomtest``)."""
+    """Wilson score interval for a binomial proportion (``scipy.stats.binomtest``, imported here: it is
+    tens of megabytes a Monte Carlo that only summarises need not hold while it runs)."""
+    from scipy import stats
+
     interval = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
     return float(interval.low), float(interval.high)
 
@@ -38,12 +44,17 @@ def _quantiles(values: np.ndarray) -> dict[str, float] | None:
 
 
 def _column(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False)
+    return to_numpy(table.column(name))
 
 
 SUMMARY_BLOCK = 1000
 """Rows the summary folds in at a time: sums are taken per block of this many runs, then added in
 order, so a summary does not depend on how its runs were handed over (at once, or batch by batch)."""
+
+SPILL_ROWS = 50_000
+"""Runs whose kept columns (:func:`kept_columns`) a :class:`Summariser` holds in memory; beyond them
+it writes them to a temporary Parquet file and reads them back one column or dimension at a time for
+the result (23 numbers a run at 500 actors x 10 dimensions: 170 MB a million runs, held, before)."""
 
 
 def kept_columns(scenario: Scenario) -> list[str]:
@@ -64,9 +75,10 @@ class Summariser:
     ``add`` takes the runs in any batches, in run order; ``result`` gives what
     :func:`summarise` gives for the whole table. Per run it keeps only the columns the
     quantiles and wording shares need (:func:`kept_columns`: the agreement flags and
-    rounds, the statements and their bands, the forecasts); who blocks and signs is
-    counted, and mean utilities and concessions are summed (per block of
-    :data:`SUMMARY_BLOCK` runs), as they come.
+    rounds, the statements and their bands, the forecasts), in memory for the first
+    :data:`SPILL_ROWS` runs and then in a temporary file, read back a column or a dimension
+    at a time; who blocks and signs is counted, and mean utilities and concessions are
+    summed (per block of :data:`SUMMARY_BLOCK` runs), as they come.
     """
 
     def __init__(self, scenario: Scenario, seed: int):
@@ -74,10 +86,10 @@ class Summariser:
         self.seed = seed
         self.runs = 0
         self._kept_names = kept_columns(scenario)
-        self._kept: list[pa.Table] = []
+        self._kept = _KeptColumns(self._kept_names)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._ids = pa.array(scenario.actor_ids, type=pa.string())
+        self._ids = strings(scenario.actor_ids)  # (pyarrow.array would load pandas: sim.results.arrow)
         self._members = {track.id: [scenario.actor_ids[i] for i in np.flatnonzero(possible_members(scenario, track))]
                          for track in scenario.tracks}
         actors = len(scenario.actor_ids)
@@ -108,17 +120,17 @@ class Summariser:
         import pyarrow.compute as pc
 
         self.runs += block.num_rows
-        self._kept.append(block.select(self._kept_names).combine_chunks())
+        self._kept.add(block.select(self._kept_names))
         for track in self.scenario.tracks:
             for kind in ("blockers", "signatories"):
                 listed = block.column(f"{track.id}.{kind}")
                 names = pc.list_flatten(listed)
                 if len(names):
-                    index = pc.index_in(names, value_set=self._ids).to_numpy(zero_copy_only=False)
+                    index = to_numpy(pc.index_in(names, value_set=self._ids))
                     self._listed[(track.id, kind)] += np.bincount(index, minlength=len(self._ids))
             if track.rule_kind == "opt_in":
                 lengths = pc.list_value_length(block.column(f"{track.id}.signatories"))
-                self._signatory_counts.append(lengths.to_numpy(zero_copy_only=False).astype(float))
+                self._signatory_counts.append(to_numpy(lengths).astype(float))
             for kind in ("utility", "concession"):
                 for a in self._members[track.id]:
                     values = _column(block, f"{kind}.{track.id}.{a}")
@@ -139,22 +151,25 @@ class Summariser:
             self._pending, self._pending_rows = [], 0
         if self.runs == 0:
             raise ValueError("no runs to summarise")
+        with self._kept as kept:
+            return self._summary(kept)
+
+    def _summary(self, kept: _KeptColumns) -> dict[str, Any]:
         scenario, runs = self.scenario, self.runs
-        table = pa.concat_tables(self._kept)
         summary: dict[str, Any] = {
             "scenario": scenario.name,
             "runs": runs,
             "seed": self.seed,
-            "agreement": _probability(_column(table, "agreed")),
+            "agreement": _probability(kept.column("agreed")),
             "tracks": [],
         }
         for track in scenario.tracks:
-            agreed = _column(table, f"{track.id}.agreed").astype(bool)
-            rounds = table.column(f"{track.id}.round").to_numpy(zero_copy_only=False).astype(float)
+            agreed = kept.column(f"{track.id}.agreed").astype(bool)
+            rounds = kept.column(f"{track.id}.round").astype(float)
             dims = [scenario.dimension_ids[d] for d in track.all_dims]
             forecast = track.rule_kind == "forecast"
             counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
-            statement = {d: _quantiles(_column(table, f"statement.{d}")[counted]) for d in dims}
+            statement = {d: _quantiles(kept.column(f"statement.{d}")[counted]) for d in dims}
             wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
             actors = self._members[track.id]
             index = scenario.actor_index
@@ -173,9 +188,11 @@ class Summariser:
                 "mean_concession": {a: self._mean("concession", track.id, a) for a in actors},
             }
             for d in dims:
-                entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, table, d)
+                columns = kept.table([f"{other.id}.agreed" for other in scenario.tracks] + [f"statement.{d}", f"band.{d}"])
+                entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, columns, d)
+                del columns
             if forecast:
-                entry["forecast"] = {name: {d: _quantiles(_column(table, f"forecast.{name}.{d}")) for d in dims}
+                entry["forecast"] = {name: {d: _quantiles(kept.column(f"forecast.{name}.{d}")) for d in dims}
                                      for name in ("median", "mean")}
                 entry["settled"] = entry["agreement"]  # for a forecast, agreement means the model settled
                 del entry["blocking"]  # nobody blocks a forecast
@@ -184,6 +201,59 @@ class Summariser:
                 entry["signatories"] = _quantiles(np.concatenate(self._signatory_counts))
             summary["tracks"].append(entry)
         return summary
+
+
+class _KeptColumns:
+    """The kept columns of every run folded in, in run order: in memory up to :data:`SPILL_ROWS` runs,
+    then in a temporary Parquet file, read back a few columns at a time. A context manager for the
+    result: leaving it removes the file."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self._blocks: list[pa.Table] = []
+        self._rows = 0
+        self._folder: tempfile.TemporaryDirectory | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._path: Path | None = None
+
+    def add(self, block: pa.Table) -> None:
+        self._blocks.append(block.combine_chunks())
+        self._rows += block.num_rows
+        if self._rows >= SPILL_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self._blocks:
+            return
+        gathered = pa.concat_tables(self._blocks)
+        if self._writer is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="negsim-summary-")
+            self._path = Path(self._folder.name) / "kept.parquet"
+            self._writer = pq.ParquetWriter(self._path, gathered.schema)
+        self._writer.write_table(gathered, row_group_size=max(1, gathered.num_rows))
+        self._blocks, self._rows = [], 0
+
+    def table(self, names: list[str]) -> pa.Table:
+        """These columns of every run (only those held, when nothing was spilled)."""
+        if self._path is None:
+            return pa.concat_tables(self._blocks).select(names)
+        return pq.read_table(self._path, columns=names, use_threads=False)
+
+    def column(self, name: str) -> np.ndarray:
+        return _column(self.table([name]), name)
+
+    def __enter__(self) -> _KeptColumns:
+        if self._writer is not None:  # spilled: the rest joins the file, which is then read back
+            self._spill()
+            self._writer.close()
+            self._writer = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._blocks = []
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
 
 
 def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:

@@ -17,13 +17,16 @@ and the declared edges.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
+from sim.results.arrow import to_numpy
 from sim.scenario.scenario import Scenario, TrackInfo
+
+if TYPE_CHECKING:  # a DataFrame comes from the analysis layer, which has pandas loaded already
+    import pandas as pd
 
 __all__ = ["BAND_COLUMN", "NO_STATEMENT", "band_index", "band_shares", "band_starts", "modal_band",
            "no_statement_label", "run_bands", "shares_from_table", "track_of"]
@@ -85,7 +88,9 @@ def _names(table: pa.Table | pd.DataFrame) -> list[str]:
 def _floats(table: pa.Table | pd.DataFrame, name: str) -> np.ndarray:
     if isinstance(table, pa.Table):
         column = table.column(name)
-        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return to_numpy(column).astype(np.float64)  # (nulls as NaN; without loading pandas)
+    import pandas as pd
+
     return pd.to_numeric(table[name]).to_numpy(dtype=float, na_value=np.nan)
 
 

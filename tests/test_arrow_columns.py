@@ -88,3 +88,41 @@ def test_what_pyarrow_refuses_is_refused():
     with_none = strings(["a", None, "c"])
     with_none.validate(full=True)
     assert with_none.equals(pa.array(["a", None, "c"], type=pa.string()))
+
+
+@pytest.mark.parametrize("type_", [pa.float64(), pa.int64(), pa.uint64(), pa.int32(), pa.bool_()])
+def test_to_numpy_reads_what_pyarrow_reads(type_):
+    from sim.results.arrow import to_numpy
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 9, 100):
+        raw = rng.random(size) < 0.5 if pa.types.is_boolean(type_) else rng.integers(0, 100, size)
+        for mask in (None, rng.random(size) < 0.3):
+            array = pa.array(raw, type=type_, mask=mask)
+            pieces = [array, array.slice(min(3, size)), pa.chunked_array([array, array.slice(1)], type=type_)]
+            for piece in pieces:
+                got, expected = to_numpy(piece), piece.to_numpy(zero_copy_only=False)
+                if expected.dtype == object:  # pyarrow's bools with nulls: None where null
+                    expected = np.array([np.nan if v is None else float(v) for v in expected])
+                assert got.dtype == expected.dtype or (got.dtype.kind == "f" and expected.dtype.kind == "f"), type_
+                np.testing.assert_array_equal(got, expected)
+
+
+def test_a_streamed_monte_carlo_loads_neither_mesa_nor_pandas_while_it_runs():
+    script = textwrap.dedent("""
+        import sys
+        from sim.cli import main
+        seen = []
+        import sim.runner
+        original = sim.runner._batches
+        def watched(*args, **kwargs):
+            for item in original(*args, **kwargs):
+                seen.append(sorted(name for name in ("mesa", "pandas", "scipy.stats") if name in sys.modules))
+                yield item
+        sim.runner._batches = watched
+        assert main(["run", "scenarios/vilnius_2023.toml", "--runs", "2500", "--quiet", "--json"]) == 0
+        print(seen)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[[], [], []]"

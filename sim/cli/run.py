@@ -93,7 +93,8 @@ def run_command(args: argparse.Namespace) -> int:
                 else:
                     result = runner.stream_monte_carlo(scenario, args.runs, seed=args.seed,
                                                        engine=args.engine or "ensemble", progress=bar.update,
-                                                       write=stream.write if stream else None)
+                                                       write=stream.write if stream else None,
+                                                       written=stream.flush if stream else None)
                     table, paths, trace = stream, None, None
             report = text.format_monte_carlo(scenario, result)
             if args.out:

@@ -1,9 +1,10 @@
 """Arrow columns built from NumPy arrays' own buffers.
 
 ``pyarrow.array`` looks at every input to see whether it is a pandas object, and so imports
-pandas (tens of megabytes) the first time it is called, even on a NumPy array. A sweep
-worker does nothing with pandas: it builds its chunk's runs table here, from the arrays'
-buffers (:meth:`pyarrow.Array.from_buffers`), and never loads it. The columns are the
+pandas (tens of megabytes) the first time it is called, even on a NumPy array; so does
+``to_numpy``. A sweep worker and a streamed Monte Carlo do nothing with pandas: they build
+their runs tables here, from the arrays' buffers (:meth:`pyarrow.Array.from_buffers`), and
+read numbers back with :func:`to_numpy`, and never load it. The columns are the
 ones ``pyarrow.array`` would make, value for value, and refuse what it refuses: an unsafe cast, a
 second dimension, a mask of another length (``tests/test_arrow_columns.py``).
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["column", "id_lists", "numeric", "strings"]
+__all__ = ["column", "id_lists", "numeric", "strings", "to_numpy"]
 
 _DTYPES = {pa.float64(): np.float64, pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
 
@@ -84,3 +85,23 @@ def column(values, type: pa.DataType) -> pa.Array:
     if pa.types.is_string(type):
         return strings(values)
     return numeric(np.asarray(values), type)
+
+
+def to_numpy(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A numeric or bool column as NumPy reads its buffers: what ``to_numpy(zero_copy_only=False)`` gives
+    (nulls as NaN, so a numeric column with nulls becomes float64), without loading pandas."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    size, offset = len(values), values.offset
+    validity, data = values.buffers()[:2]
+    if pa.types.is_boolean(values.type):
+        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little") if size else np.zeros(0, np.uint8)
+        out = bits[offset:offset + size].astype(np.bool_)
+    else:
+        dtype = np.dtype(values.type.to_pandas_dtype())
+        out = np.frombuffer(data, dtype=dtype, count=size, offset=offset * dtype.itemsize) if size else \
+            np.zeros(0, dtype)
+    if values.null_count:
+        present = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[offset:offset + size]
+        out = np.where(present.astype(np.bool_), out.astype(np.float64), np.nan)
+    return out
