@@ -17,7 +17,7 @@ from sim.output import dumps
 from sim.records import runs_schema, table_from_records
 from sim.runner import monte_carlo, run
 from sim.seeding import run_seed, stable_hash, stream_state, stream_uniforms
-from tests.conftest import actor, build, dimension, scenario_data
+from tests.conftest import actor, build, scenario_data
 
 N = 20_000  # replicates for the distribution checks: draws are vectorised, so this takes milliseconds
 
