@@ -271,7 +271,28 @@ def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None
         summariser.add(table)
     if written is not None:
         written()
+    release_free_memory()  # the batches' freed memory, before the summary's own peak
     return summariser.result()
+
+
+def release_free_memory() -> bool:
+    """Hand memory the process has freed back to the system: Arrow's pool's, and (with glibc) the C
+    heap's, which keeps freed blocks for reuse. After a long streamed run that is about 120 MB at
+    300,000 runs of 500 actors x 10 dimensions, which the summary would otherwise add its own peak to.
+    Returns whether the C heap was trimmed (only where glibc's ``malloc_trim`` exists)."""
+    import ctypes
+    import ctypes.util
+
+    pa.default_memory_pool().release_unused()
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        trim = None
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 def _model_trajectory(model: NegotiationModel, run_id: int) -> pa.Table:

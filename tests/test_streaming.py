@@ -173,3 +173,17 @@ def test_the_written_rows_are_flushed_before_the_summary_is_taken(monkeypatch):
                                 written=lambda: events.append("flush"))
     assert events == ["write"] * 3 + ["flush", "summary"]
     assert dumps(result) == dumps(summarise(VILNIUS, monte_carlo(VILNIUS, 2500, seed=4).table, 4))
+
+
+def test_freed_memory_is_handed_back_before_the_summary(monkeypatch):
+    import platform
+
+    import sim.runner
+
+    calls = []
+    monkeypatch.setattr(sim.runner, "release_free_memory", lambda: calls.append("released") or True)
+    stream_monte_carlo(VILNIUS, 10, seed=1)
+    assert calls == ["released"]
+    monkeypatch.undo()
+    trimmed = sim.runner.release_free_memory()
+    assert trimmed == (platform.libc_ver()[0] == "glibc")  # glibc's malloc_trim, where there is one
