@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.kernel.decision import COLLECTIVE_RULES
-from sim.kernel.inputs import Inputs, declared_inputs
+from sim.kernel.inputs import Inputs, declared_inputs, draw_plan
 from sim.scenario.scenario import Scenario
 
 __all__ = ["NegotiationState", "SHARED_PROTOCOLS", "initial_state", "opening_positions", "positions_can_move", "saliences_can_change",
@@ -141,7 +141,7 @@ def shared_inputs(scenario: Scenario) -> tuple[str, ...]:
     if not all(track.protocol in SHARED_PROTOCOLS and track.package < 0 and track.rule_kind in COLLECTIVE_RULES
                for track in scenario.tracks):
         return ()
-    drawn = {item.quantity for item in scenario.uncertain_inputs}
+    drawn = draw_plan(scenario).cells  # the fields uncertain inputs fill (worked out once per scenario)
     shared = []
     if "position" not in drawn and not positions_can_move(scenario):
         shared.append("position")
