@@ -46,15 +46,40 @@ def test_bounds_far_in_a_tail_are_scipy_s_own():
     assert FAR_TAIL < 37.5  # where the normal's tail mass would reach subnormal numbers
 
 
+def _solves_its_equation(z: float, q: float, a: float, b: float) -> bool:
+    """Whether z solves Phi(z) - Phi(a) = q (Phi(b) - Phi(a)), checked in the tail z lies in (where the
+    normal's masses keep their digits): an independent check, not another implementation's answer."""
+    from scipy.special import ndtr
+
+    mass = ndtr(-a) - ndtr(-b) if a > -b else ndtr(b) - ndtr(a)
+    if z >= 0:
+        lhs, rhs = ndtr(-z) - ndtr(-b), (1.0 - q) * mass
+    else:
+        lhs, rhs = ndtr(z) - ndtr(a), q * mass
+    density = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+    return abs(lhs - rhs) <= 1e-7 * rhs + 1e-14 * density * max(1.0, abs(z))
+
+
+def test_near_one_the_upper_tail_keeps_its_digits():
+    """q = 1 - 2^-53 on [-1, 6]: 50-digit arithmetic gives 5.9999999846264273416; scipy's truncnorm is
+    1.8e-9 off there, taking the probability from the wrong tail."""
+    q = 0.9999999999999999
+    assert ppf(q, -1.0, 6.0)[0, 0] == pytest.approx(5.9999999846264273416, abs=1e-14)
+    assert abs(stats.truncnorm.ppf(q, -1.0, 6.0) - 5.9999999846264273416) > 1e-9
+    assert _solves_its_equation(5.9999999846264273416, q, -1.0, 6.0)
+    assert not _solves_its_equation(float(stats.truncnorm.ppf(q, -1.0, 6.0)), q, -1.0, 6.0)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.floats(-30, 30), st.floats(1e-6, 20), st.lists(st.floats(2.0 ** -54, 1 - 2.0 ** -53), min_size=2,
                                                           max_size=2))
-def test_within_the_bounds_and_increasing_in_the_probability(a, width, probabilities):
+def test_within_the_bounds_increasing_and_solving_its_equation(a, width, probabilities):
     b = a + width
     low, high = sorted(probabilities)
     z = ppf([[low], [high]], a, b)[:, 0]
     assert a <= z[0] <= z[1] <= b
-    assert abs(z[0] - stats.truncnorm.ppf(low, a, b)) < 1e-9
+    for value, q in zip(z, (low, high)):
+        assert _solves_its_equation(value, q, a, b), (value, q, a, b)
 
 
 def test_uniform_and_triangular_are_scipy_s_numbers_bit_for_bit():
