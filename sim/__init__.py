@@ -32,6 +32,7 @@ _EXPORTS = {
     "load_experiment": "sim.experiment.load",
     "load_scenario": "sim.scenario",
     "monte_carlo": "sim.runner",
+    "read_runs": "sim.results.layout",
     "run": "sim.runner",
     "run_ensemble": "sim.ensemble",
     "scenario_from_dict": "sim.scenario",

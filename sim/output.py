@@ -7,6 +7,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["RUN_FORMAT", "ParquetStream", "dumps", "write_parquet", "write_parquet_checksummed", "write_results", "write_text"]
+from sim.results.layout import parquet_options, to_stored
+
+__all__ = ["READABLE_RUN_FORMATS", "RUN_FORMAT", "ParquetStream", "dumps", "write_parquet", "write_parquet_checksummed", "write_results",
+           "write_runs", "write_text"]
 
 def _clean(value: Any) -> Any:
     """JSON-ready: NaN and infinities become null, NumPy scalars become Python ones."""
@@ -52,35 +56,45 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-RUN_FORMAT = "negsim-run/1"
+RUN_FORMAT = "negsim-run/2"
+"""Format 2 stores the runs table's per-actor columns gathered in list columns (:mod:`sim.results.layout`);
+format 1 (wide) folders are still read."""
+READABLE_RUN_FORMATS = ("negsim-run/1", RUN_FORMAT)
 
 
 ROW_GROUP_BYTES = 64_000_000
 """Rows a streamed Parquet file gathers before writing them as one row group. The writer keeps every
 row group's description of every column until the file is closed (860 bytes each, measured; the same
-with or without min/max statistics), so row groups are made large: a million runs of a 1,030-column
-table (500 actors) make about 128 of them, some 113 MB of descriptions, where one row group per batch
-of 1,000 runs would make 1,000 (890 MB)."""
+with or without min/max statistics) and then copies them into the footer, so row groups are made
+large and columns few (:mod:`sim.results.layout`): a million runs of 500 actors x 10 dimensions
+stored wide (1,030 columns) would make about 128 row groups and 113 MB of descriptions, twice over
+at the close; stored, the table has 32 columns and the descriptions take 3.5 MB."""
 
 
 class ParquetStream:
     """A Parquet file written batch by batch: to a temporary name beside ``path``, renamed into
     place by :meth:`commit` (so an interrupted run leaves no partial file), or removed by :meth:`discard`.
-    Batches are gathered into row groups of about :data:`ROW_GROUP_BYTES`."""
+    Batches are gathered into row groups of about :data:`ROW_GROUP_BYTES`; ``prepare``, if given, turns
+    each batch into the file's ``schema`` first (e.g. :func:`sim.results.layout.to_stored`); ``options`` are
+    the Parquet writer's (e.g. :func:`sim.results.layout.parquet_options`)."""
 
-    def __init__(self, path: str | Path, schema: pa.Schema):
+    def __init__(self, path: str | Path, schema: pa.Schema,
+                 prepare: Callable[[pa.Table], pa.Table] | None = None, options: dict[str, Any] | None = None):
         self.path = Path(path)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
         os.close(handle)
         self.temporary = Path(temporary)
         self.rows = 0
+        self._prepare = prepare
         self._pending: list[pa.Table] = []
         self._pending_bytes = 0
-        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(temporary, schema)
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(temporary, schema, **(options or {}))
 
     def write(self, table: pa.Table) -> None:
         """Append a batch of rows."""
         assert self._writer is not None, "the stream is closed"
+        if self._prepare is not None:
+            table = self._prepare(table)
         self._pending.append(table)
         self._pending_bytes += table.nbytes
         self.rows += table.num_rows
@@ -121,13 +135,14 @@ def write_results(out_dir: str | Path, table: pa.Table | None, summary: dict[str
                   trajectories: pa.Table | None = None, trace: pa.Table | None = None) -> list[Path]:
     """Write ``runs.parquet``, ``summary.json``, ``manifest.json`` (and ``trajectories.parquet``, ``trace.parquet``).
 
+    The runs table is stored with its per-actor columns gathered (:func:`sim.results.layout.to_stored`).
     Each file goes to a temporary name before being renamed into place, so an
     error leaves no partial file. ``table`` None: ``runs.parquet`` was streamed
     there already (:class:`ParquetStream`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_parquet(out / "runs.parquet", table) if table is not None else out / "runs.parquet"]
+    written = [write_runs(out / "runs.parquet", table) if table is not None else out / "runs.parquet"]
     if trajectories is not None:
         written.append(write_parquet(out / "trajectories.parquet", trajectories))
     if trace is not None:
@@ -145,18 +160,25 @@ def write_text(path: str | Path, text: str) -> Path:
     return target
 
 
-def write_parquet(path: str | Path, table: pa.Table) -> Path:
-    """Write a table as Parquet through a temporary file (renamed into place when complete)."""
+def write_parquet(path: str | Path, table: pa.Table, **options: Any) -> Path:
+    """Write a table as Parquet through a temporary file (renamed into place when complete);
+    ``options`` are the Parquet writer's."""
     target = Path(path)
-    _atomic_write(target, lambda tmp: pq.write_table(table, tmp))
+    _atomic_write(target, lambda tmp: pq.write_table(table, tmp, **options))
     return target
 
 
-def write_parquet_checksummed(path: str | Path, table: pa.Table) -> str:
+def write_runs(path: str | Path, table: pa.Table) -> Path:
+    """Write a runs table as :func:`write_parquet` does, in the stored layout (:mod:`sim.results.layout`)."""
+    stored = to_stored(table)
+    return write_parquet(path, stored, **parquet_options(stored.schema))
+
+
+def write_parquet_checksummed(path: str | Path, table: pa.Table, **options: Any) -> str:
     """Write a table as Parquet through a temporary file, as :func:`write_parquet`, and return
     the SHA-256 of the bytes written (so a reader can tell a damaged file from the one written)."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    pq.write_table(table, sink, **options)
     data = sink.getvalue().to_pybytes()
     _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
     return hashlib.sha256(data).hexdigest()

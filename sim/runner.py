@@ -120,10 +120,12 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     (:func:`sim.summary.kept_columns`, for at most :data:`sim.summary.SPILL_ROWS` runs; the rest go to
     a temporary file), ``2 x 8`` bytes a run for each column it reads back at a time (the tracks'
     agreement, a statement and its band), and the descriptions of ``runs.parquet``'s row groups its
-    writer holds until it closes (:data:`FOOTER_BYTES_PER_CELL` a column and row group).
+    writer holds until it closes, and copies into the footer then (:data:`FOOTER_BYTES_PER_CELL` a
+    stored column and row group, twice: :mod:`sim.results.layout`).
     """
     from sim.ensemble import PASS_BYTES, state_bytes
     from sim.output import ROW_GROUP_BYTES
+    from sim.results.layout import stored_schema
     from sim.summary import SPILL_ROWS, kept_columns
 
     schema = runs_schema(scenario)
@@ -133,7 +135,7 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     kept = 16 * len(kept_columns(scenario)) * min(runs, SPILL_ROWS)
     read_back = 16 * (len(scenario.tracks) + 2) * runs
     row_groups = -(-runs * row // ROW_GROUP_BYTES)
-    footer = FOOTER_BYTES_PER_CELL * len(schema) * row_groups
+    footer = 2 * FOOTER_BYTES_PER_CELL * len(stored_schema(schema)) * row_groups
     return BASE_BYTES + int(batch) + one_pass + ROW_GROUP_BYTES + kept + read_back + footer
 
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from sim.cli import main
+from sim.results.layout import read_runs
 from tests.conftest import ROOT, SCENARIOS
 
 VILNIUS = str(SCENARIOS / "vilnius_2023.toml")
@@ -75,7 +76,7 @@ def test_single_run_json_has_statement_wording_and_blockers(capsys):
 def test_out_writes_a_runs_table_and_a_summary(tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["run", VILNIUS, "--runs", "25", "--seed", "2", "--out", str(out), "--quiet"]) == 0
-    table = pq.read_table(out / "runs.parquet")
+    table = read_runs(out / "runs.parquet")
     assert table.num_rows == 25
     columns = set(table.column_names)
     for name in ("run_id", "replicate", "seed", "run_seed", "agreed", "rounds", "consensus.agreed",
@@ -89,7 +90,7 @@ def test_out_writes_a_runs_table_and_a_summary(tmp_path, capsys):
     assert summary["tracks"][0]["agreement"]["probability"] == sum(agreed) / 25
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "summary.json"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["format"] == "negsim-run/1" and manifest["kind"] == "monte_carlo" and manifest["runs"] == 25
+    assert manifest["format"] == "negsim-run/2" and manifest["kind"] == "monte_carlo" and manifest["runs"] == 25
     assert manifest["scenario"]["name"] == "vilnius_2023" and manifest["scenario"]["data"]["deadline"] == 13
 
 

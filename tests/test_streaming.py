@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from sim.cli import main
 from sim.output import dumps
+from sim.results.layout import read_runs, to_stored
 from sim.runner import (ENSEMBLE_BATCH, check_monte_carlo_size, monte_carlo, monte_carlo_bytes, stream_monte_carlo,
                         streamed_bytes)
 from sim.scenario import load_scenario
@@ -67,9 +68,11 @@ def test_the_cli_streams_runs_parquet_and_its_summary(tmp_path):
     out = tmp_path / "mc"
     assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "2500", "--seed", "4", "--out", str(out),
                  "--quiet"]) == 0
-    table = pq.read_table(out / "runs.parquet")
+    table = read_runs(out / "runs.parquet")
     expected = monte_carlo(VILNIUS, 2500, seed=4).table
     assert table.schema.equals(expected.schema) and dumps(table.to_pylist()) == dumps(expected.to_pylist())
+    stored = pq.read_schema(out / "runs.parquet")  # each actor's numbers gathered: a few columns, not one per actor
+    assert stored.names == to_stored(expected).column_names and len(stored) < expected.num_columns / 2
     assert json.loads((out / "summary.json").read_text()) == json.loads(dumps(summarise(VILNIUS, expected, 4)))
     assert json.loads((out / "manifest.json").read_text())["runs"] == 2500
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -17,6 +17,8 @@ from scipy import stats
 from sim import wording
 from sim.analysis import load_results, numbers
 from sim.analysis.report import report_html
+from sim.output import write_runs
+from sim.results.layout import read_runs
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
 from sim.summary import summarise
@@ -146,10 +148,10 @@ def test_the_summary_and_the_report_use_a_band_column(tmp_path, capsys):
     assert main(["run", str(SCENARIOS / "minimal.toml"), "--runs", "12", "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
     scenario = load_scenario(SCENARIOS / "minimal.toml")
-    table = pq.read_table(out / "runs.parquet")
+    table = read_runs(out / "runs.parquet")
     forced = pa.array([2] * 9 + [0] * 3, type=pa.int64())
     table = table.set_column(table.schema.get_field_index("band.timing"), "band.timing", forced)
-    pq.write_table(table, out / "runs.parquet")
+    write_runs(out / "runs.parquet", table)
     entry = summarise(scenario, table, 1)["tracks"][0]
     assert [r["count"] for r in entry["wording_shares"]["timing"]] == [3, 0, 9, 0]
     assert entry["modal_band"]["timing"] == 2

@@ -11,9 +11,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.output import RUN_FORMAT
+from sim.output import READABLE_RUN_FORMATS, RUN_FORMAT
+from sim.results.layout import read_runs
 from sim.scenario import Scenario, scenario_from_dict
-from sim.sweeps.runner import FORMAT as SWEEP_FORMAT
+from sim.sweeps.manifest import FORMAT as SWEEP_FORMAT
+from sim.sweeps.manifest import READABLE_FORMATS as READABLE_SWEEP_FORMATS
 
 __all__ = ["Results", "load_results"]
 
@@ -65,7 +67,7 @@ class Results:
         """The runs table (only ``columns`` if given) as a pandas DataFrame."""
         key = ",".join(columns) if columns else "*"
         if key not in self._cache:
-            self._cache[key] = pq.read_table(self.runs_path, columns=columns).to_pandas()
+            self._cache[key] = read_runs(self.runs_path, columns=columns).to_pandas()
         return self._cache[key]
 
     def trajectories(self) -> pd.DataFrame | None:
@@ -111,7 +113,7 @@ def load_results(folder: str | Path) -> Results:
                                   "by `negsim run --out` or `negsim sweep`"])
     manifest = _read_json(manifest_path)
     fmt = manifest.get("format")
-    if fmt not in (RUN_FORMAT, SWEEP_FORMAT):
+    if fmt not in (*READABLE_RUN_FORMATS, *READABLE_SWEEP_FORMATS):
         raise InputError(str(manifest_path), [f"results of format {fmt!r}, which this version cannot read "
                                               f"(it reads {RUN_FORMAT} and {SWEEP_FORMAT})"])
     if "data" not in manifest.get("scenario", {}):
@@ -122,7 +124,7 @@ def load_results(folder: str | Path) -> Results:
         raise InputError(source, [f"the sweep has no runs.parquet yet (status: {status}); finish it with "
                                   "`negsim sweep ... --resume`"])
     scenario = scenario_from_dict(manifest["scenario"]["data"], source=str(manifest_path))
-    if fmt == SWEEP_FORMAT:
+    if fmt in READABLE_SWEEP_FORMATS:
         kind, parameters = "sweep", list(manifest["design"]["parameters"])
     else:
         kind, parameters = manifest.get("kind", "monte_carlo"), []

@@ -142,10 +142,12 @@ def _open_stream(out: Path, scenario):
     by :func:`_close_stream` if the run fails and it was made for it)."""
     from sim.output import ParquetStream
     from sim.records import runs_schema
+    from sim.results.layout import parquet_options, stored_schema, to_stored
 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]  # innermost first
     out.mkdir(parents=True, exist_ok=True)
-    stream = ParquetStream(out / "runs.parquet", runs_schema(scenario))
+    schema = stored_schema(runs_schema(scenario))
+    stream = ParquetStream(out / "runs.parquet", schema, prepare=to_stored, options=parquet_options(schema))
     stream.made_folders = made
     return stream
 

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from sim.errors import InputError
 from sim.experiment.load import Experiment, load_experiment
 from sim.output import dumps, write_parquet_checksummed, write_text
+from sim.results.layout import parquet_options, read_runs, to_stored
 from sim.sweeps import limits
 from sim.sweeps.estimate import Estimate, check_plan, estimate
 from sim.sweeps.folder import clear_folder, prepare_folder
@@ -60,7 +61,7 @@ class SweepResult:
 
     def table(self) -> pa.Table:
         """The consolidated table: one row per run, in run-id order."""
-        return pq.read_table(self.runs_path)
+        return read_runs(self.runs_path)
 
 
 def _task(experiment: Experiment, chunk: Chunk, engine: str) -> ChunkTask:
@@ -119,7 +120,7 @@ def _consolidate(parts: Path, plan: ChunkPlan, target: Path) -> None:
                 raise InputError(str(parts / chunk.file), [f"cannot be read ({str(error).splitlines()[0]}); "
                                                            f"--resume checks it and runs it again"]) from None
             if writer is None:
-                writer = pq.ParquetWriter(temporary, table.schema)
+                writer = pq.ParquetWriter(temporary, table.schema, **parquet_options(table.schema))
             buffered.append(table)
             rows += table.num_rows
             if rows >= ROW_GROUP:
@@ -291,7 +292,8 @@ def sweep(experiment: Experiment | str | Path, out: str | Path, *, executor: Exe
                     raise RuntimeError(f"chunk {chunk.index} failed: {error}") from error
                 if trajectory is not None:
                     trajectory_done[index] = write_parquet_checksummed(trajectories / chunk.file, trajectory)
-                done[index] = write_parquet_checksummed(parts / chunk.file, table)
+                stored = to_stored(table)
+                done[index] = write_parquet_checksummed(parts / chunk.file, stored, **parquet_options(stored.schema))
                 del future, table, trajectory  # let the executor release the result
                 ran += 1
                 if progress is not None:

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.output import dumps
+from sim.results.layout import read_runs
 from sim.sweeps import sweep
 from tests.sweeps.conftest import experiment_text
 
@@ -31,7 +32,7 @@ def experiment(tmp_path):
 
 
 def rows(path):
-    return dumps(pq.read_table(path).to_pylist())
+    return dumps(read_runs(path).to_pylist())
 
 
 def test_dask_table_equals_serial(cluster, experiment, tmp_path):

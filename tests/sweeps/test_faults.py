@@ -150,11 +150,11 @@ def _failing_after(count: int, error: OSError):
     calls = []
     original = runner.write_parquet_checksummed
 
-    def write(path, table):
+    def write(path, table, **options):
         calls.append(path)
         if len(calls) > count:
             raise error
-        return original(path, table)
+        return original(path, table, **options)
     return write
 
 

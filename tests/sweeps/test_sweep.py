@@ -12,6 +12,7 @@ import pytest
 
 from sim.errors import InputError
 from sim.experiment.load import load_experiment
+from sim.results.layout import read_runs
 from sim.output import dumps
 from sim.records import table_from_records
 from sim.runner import run
@@ -22,7 +23,7 @@ from tests.sweeps.conftest import experiment_text
 
 
 def rows(path):
-    return pq.read_table(path).to_pylist()
+    return read_runs(path).to_pylist()
 
 
 def test_every_run_once_with_its_coordinates(small_experiment, tmp_path):
@@ -86,6 +87,22 @@ def test_resume_refuses_a_changed_experiment(small_experiment, tmp_path):
     small_experiment.write_text(small_experiment.read_text().replace("seed = 3", "seed = 4"))
     with pytest.raises(InputError, match="changed since this sweep started"):
         sweep(small_experiment, out, resume=True)
+
+
+def test_a_sweep_of_the_earlier_format_is_read_but_not_resumed(small_experiment, tmp_path):
+    """Format 1 parts have a column per actor: they are not mixed with stored ones, but the table reads."""
+    from sim.analysis.results import load_results
+
+    out = tmp_path / "out"
+    table = sweep(small_experiment, out).table()
+    wide = read_runs(out / "runs.parquet")
+    pq.write_table(wide, out / "runs.parquet")
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps(manifest | {"format": "negsim-sweep/1"}))
+    with pytest.raises(InputError, match="negsim-sweep/1, written by an earlier negsim.*use --overwrite"):
+        sweep(small_experiment, out, resume=True)
+    assert load_results(out).kind == "sweep"
+    assert dumps(read_runs(out / "runs.parquet").to_pylist()) == dumps(table.to_pylist())
 
 
 def test_resume_after_parts_went_missing_gives_the_same_table(small_experiment, tmp_path):
