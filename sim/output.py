@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 
 from sim.results.layout import parquet_options, to_stored
 
-__all__ = ["READABLE_RUN_FORMATS", "RUN_FORMAT", "ParquetStream", "dumps", "write_parquet", "write_parquet_checksummed", "write_results",
+__all__ = ["READABLE_RUN_FORMATS", "RUN_FORMAT", "ParquetStream", "dumps", "free_bytes", "write_parquet", "write_parquet_checksummed", "write_results",
            "write_runs", "write_text"]
 
 def _clean(value: Any) -> Any:
@@ -150,6 +151,17 @@ def write_results(out_dir: str | Path, table: pa.Table | None, summary: dict[str
     written.append(write_text(out / "summary.json", dumps(summary)))
     written.append(write_text(out / "manifest.json", dumps({"format": RUN_FORMAT} | manifest)))
     return written
+
+
+def free_bytes(path: str | Path) -> int | None:
+    """Free space on the disk that holds ``path`` (or its nearest existing parent); None if unknown."""
+    for folder in (Path(path), *Path(path).absolute().parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 from sim import wording as bands
 from sim.records import possible_members
 from sim.results.arrow import strings, to_numpy
+from sim.results.quantiles import finite_quantiles
 from sim.scenario.scenario import Scenario
 
 __all__ = ["QUANTILES", "SPILL_ROWS", "SUMMARY_BLOCK", "Summariser", "agreement_interval", "kept_columns", "summarise"]
@@ -29,18 +31,27 @@ def agreement_interval(successes: int, trials: int, confidence: float = 0.95) ->
     return float(interval.low), float(interval.high)
 
 
-def _probability(flags: np.ndarray) -> dict[str, Any]:
-    successes, trials = int(flags.sum()), len(flags)
+def _probability(successes: int, trials: int) -> dict[str, Any]:
     low, high = agreement_interval(successes, trials)
     return {"probability": successes / trials, "ci95": [low, high], "count": successes}
 
 
-def _quantiles(values: np.ndarray) -> dict[str, float] | None:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
+def _quantiles(blocks: Callable[[], Iterable[np.ndarray]]) -> dict[str, float] | None:
+    """``numpy.quantile`` at :data:`QUANTILES` and the mean of the finite numbers ``blocks()`` yields,
+    read block by block (:func:`sim.results.quantiles.finite_quantiles`); None if there are none."""
+    found = finite_quantiles(blocks, QUANTILES)
+    if found is None:
         return None
-    return {f"q{round(q * 100):02d}": float(np.quantile(finite, q)) for q in QUANTILES} | {
-        "mean": float(finite.mean())}
+    return {f"q{round(q * 100):02d}": value for q, value in zip(QUANTILES, found.values)} | {"mean": found.mean}
+
+
+def _histogram_blocks(counts: np.ndarray, size: int = 65_536) -> Callable[[], Iterable[np.ndarray]]:
+    """Blocks of the numbers a histogram counts (``counts[v]`` times ``v``), at most ``size`` at a time."""
+    def blocks() -> Iterable[np.ndarray]:
+        for value, count in enumerate(counts.tolist()):
+            for start in range(0, count, size):
+                yield np.full(min(size, count - start), float(value))
+    return blocks
 
 
 def _column(table: pa.Table, name: str) -> np.ndarray:
@@ -53,7 +64,7 @@ order, so a summary does not depend on how its runs were handed over (at once, o
 
 SPILL_ROWS = 50_000
 """Runs whose kept columns (:func:`kept_columns`) a :class:`Summariser` holds in memory; beyond them
-it writes them to a temporary Parquet file and reads them back one column or dimension at a time for
+it writes them to a temporary Parquet file and reads them back a block of this many runs at a time for
 the result (23 numbers a run at 500 actors x 10 dimensions: 170 MB a million runs, held, before)."""
 
 
@@ -76,9 +87,12 @@ class Summariser:
     :func:`summarise` gives for the whole table. Per run it keeps only the columns the
     quantiles and wording shares need (:func:`kept_columns`: the agreement flags and
     rounds, the statements and their bands, the forecasts), in memory for the first
-    :data:`SPILL_ROWS` runs and then in a temporary file, read back a column or a dimension
-    at a time; who blocks and signs is counted, and mean utilities and concessions are
-    summed (per block of :data:`SUMMARY_BLOCK` runs), as they come.
+    :data:`SPILL_ROWS` runs and then in a temporary file; who blocks and signs is counted, and
+    mean utilities and concessions are summed (per block of :data:`SUMMARY_BLOCK` runs), as they
+    come. The result reads the kept columns back block by block: agreement and wording bands are
+    counted, and quantiles found holding at most :data:`sim.results.quantiles.HOLD` numbers
+    (:func:`sim.results.quantiles.finite_quantiles`: ``numpy.quantile``'s, bit for bit; means are
+    correctly rounded sums over counts), so its memory does not grow with the runs either.
     """
 
     def __init__(self, scenario: Scenario, seed: int):
@@ -95,7 +109,7 @@ class Summariser:
         actors = len(scenario.actor_ids)
         self._listed = {(track.id, kind): np.zeros(actors, dtype=np.int64) for track in scenario.tracks
                         for kind in ("blockers", "signatories")}
-        self._signatory_counts: list[np.ndarray] = []
+        self._signatory_counts = {track.id: np.zeros(actors + 1, dtype=np.int64) for track in scenario.tracks}
         self._sums = {(kind, track.id, a): [0.0, 0] for kind in ("utility", "concession")
                       for track in scenario.tracks for a in self._members[track.id]}
         self._finished = False
@@ -129,8 +143,8 @@ class Summariser:
                     index = to_numpy(pc.index_in(names, value_set=self._ids))
                     self._listed[(track.id, kind)] += np.bincount(index, minlength=len(self._ids))
             if track.rule_kind == "opt_in":
-                lengths = pc.list_value_length(block.column(f"{track.id}.signatories"))
-                self._signatory_counts.append(to_numpy(lengths).astype(float))
+                lengths = to_numpy(pc.drop_null(pc.list_value_length(block.column(f"{track.id}.signatories"))))
+                self._signatory_counts[track.id] += np.bincount(lengths, minlength=len(self._ids) + 1)
             for kind in ("utility", "concession"):
                 for a in self._members[track.id]:
                     values = _column(block, f"{kind}.{track.id}.{a}")
@@ -160,16 +174,15 @@ class Summariser:
             "scenario": scenario.name,
             "runs": runs,
             "seed": self.seed,
-            "agreement": _probability(kept.column("agreed")),
+            "agreement": _probability(kept.count("agreed"), runs),
             "tracks": [],
         }
         for track in scenario.tracks:
-            agreed = kept.column(f"{track.id}.agreed").astype(bool)
-            rounds = kept.column(f"{track.id}.round").astype(float)
+            agreed = f"{track.id}.agreed"
             dims = [scenario.dimension_ids[d] for d in track.all_dims]
             forecast = track.rule_kind == "forecast"
-            counted = np.ones_like(agreed) if forecast else agreed  # a forecast is the outcome, settled or not
-            statement = {d: _quantiles(kept.column(f"statement.{d}")[counted]) for d in dims}
+            counted = None if forecast else agreed  # a forecast is the outcome, settled or not
+            statement = {d: _quantiles(kept.values(f"statement.{d}", where=counted)) for d in dims}
             wording = {d: scenario.wording(d, q["q50"]) for d, q in statement.items() if q is not None}
             actors = self._members[track.id]
             index = scenario.actor_index
@@ -177,8 +190,8 @@ class Summariser:
                 "track": track.id,
                 "rule": track.rule_kind,
                 "protocol": track.protocol,
-                "agreement": _probability(agreed),
-                "rounds": _quantiles(rounds[agreed]),
+                "agreement": _probability(kept.count(agreed), runs),
+                "rounds": _quantiles(kept.values(f"{track.id}.round", where=agreed)),
                 "statement": statement,
                 "wording_at_median": wording,
                 "wording_shares": {},
@@ -188,25 +201,28 @@ class Summariser:
                 "mean_concession": {a: self._mean("concession", track.id, a) for a in actors},
             }
             for d in dims:
-                columns = kept.table([f"{other.id}.agreed" for other in scenario.tracks] + [f"statement.{d}", f"band.{d}"])
-                entry["wording_shares"][d], entry["modal_band"][d] = bands.shares_from_table(scenario, columns, d)
-                del columns
+                names = [f"{other.id}.agreed" for other in scenario.tracks] + [f"statement.{d}", f"band.{d}"]
+                counts = sum(np.bincount(bands.run_bands(scenario, block, d) + 1, minlength=len(
+                    scenario.dimensions[scenario.dimension_index[d]].wording) + 1) for block in kept.blocks(names))
+                rows = bands.band_shares_from_counts(scenario, d, counts[1:], int(counts[0]),
+                                                     bands.no_statement_label(track))
+                entry["wording_shares"][d], entry["modal_band"][d] = rows, bands.modal_band(rows)
             if forecast:
-                entry["forecast"] = {name: {d: _quantiles(kept.column(f"forecast.{name}.{d}")) for d in dims}
+                entry["forecast"] = {name: {d: _quantiles(kept.values(f"forecast.{name}.{d}")) for d in dims}
                                      for name in ("median", "mean")}
                 entry["settled"] = entry["agreement"]  # for a forecast, agreement means the model settled
                 del entry["blocking"]  # nobody blocks a forecast
             if track.rule_kind == "opt_in":
                 entry["signing"] = {a: int(self._listed[(track.id, "signatories")][index[a]]) / runs for a in actors}
-                entry["signatories"] = _quantiles(np.concatenate(self._signatory_counts))
+                entry["signatories"] = _quantiles(_histogram_blocks(self._signatory_counts[track.id]))
             summary["tracks"].append(entry)
         return summary
 
 
 class _KeptColumns:
     """The kept columns of every run folded in, in run order: in memory up to :data:`SPILL_ROWS` runs,
-    then in a temporary Parquet file, read back a few columns at a time. A context manager for the
-    result: leaving it removes the file."""
+    then in a temporary Parquet file, read back a few columns and :data:`SPILL_ROWS` runs at a time. A
+    context manager for the result: leaving it removes the file."""
 
     def __init__(self, names: list[str]):
         self.names = names
@@ -233,14 +249,26 @@ class _KeptColumns:
         self._writer.write_table(gathered, row_group_size=max(1, gathered.num_rows))
         self._blocks, self._rows = [], 0
 
-    def table(self, names: list[str]) -> pa.Table:
-        """These columns of every run (only those held, when nothing was spilled)."""
+    def blocks(self, names: list[str]) -> Iterable[pa.Table]:
+        """These columns of every run, in run order, a block at a time (at most :data:`SPILL_ROWS` runs)."""
         if self._path is None:
-            return pa.concat_tables(self._blocks).select(names)
-        return pq.read_table(self._path, columns=names, use_threads=False)
+            for block in self._blocks:
+                yield block.select(names)
+            return
+        for batch in pq.ParquetFile(self._path).iter_batches(batch_size=SPILL_ROWS, columns=names, use_threads=False):
+            yield pa.Table.from_batches([batch])
 
-    def column(self, name: str) -> np.ndarray:
-        return _column(self.table([name]), name)
+    def values(self, name: str, where: str | None = None) -> Callable[[], Iterable[np.ndarray]]:
+        """A column's numbers (in the runs where column ``where`` is true), block by block, as often as asked."""
+        def blocks() -> Iterable[np.ndarray]:
+            for block in self.blocks([name] if where is None else [name, where]):
+                numbers = _column(block, name).astype(np.float64)
+                yield numbers if where is None else numbers[_column(block, where).astype(bool)]
+        return blocks
+
+    def count(self, name: str) -> int:
+        """How many runs a boolean column is true in."""
+        return sum(int(_column(block, name).sum()) for block in self.blocks([name]))
 
     def __enter__(self) -> _KeptColumns:
         if self._writer is not None:  # spilled: the rest joins the file, which is then read back

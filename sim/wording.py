@@ -28,8 +28,8 @@ from sim.scenario.scenario import Scenario, TrackInfo
 if TYPE_CHECKING:  # a DataFrame comes from the analysis layer, which has pandas loaded already
     import pandas as pd
 
-__all__ = ["BAND_COLUMN", "NO_STATEMENT", "band_index", "band_shares", "band_starts", "modal_band",
-           "no_statement_label", "run_bands", "shares_from_table", "track_of"]
+__all__ = ["BAND_COLUMN", "NO_STATEMENT", "band_index", "band_shares", "band_shares_from_counts", "band_starts",
+           "modal_band", "no_statement_label", "run_bands", "shares_from_table", "track_of"]
 
 BAND_COLUMN = "band.{}"
 """Name of the optional per-run band column for a dimension."""
@@ -165,19 +165,29 @@ def band_shares(scenario: Scenario, dimension_id: str, bands: np.ndarray,
         statement (None if there is none). The ``share`` values sum to 1.
     """
     bands = np.asarray(bands, dtype=int)
-    total = len(bands)
+    texts = scenario.dimensions[scenario.dimension_index[dimension_id]].wording
+    counts = np.bincount(bands[bands >= 0], minlength=len(texts))
+    return band_shares_from_counts(scenario, dimension_id, counts, int((bands < 0).sum()), no_statement)
+
+
+def band_shares_from_counts(scenario: Scenario, dimension_id: str, counts: np.ndarray, missing: int,
+                            no_statement: str | None = None) -> list[dict[str, Any]]:
+    """:func:`band_shares` from the number of runs in each band (``counts[k]`` in band ``k``) and the
+    number with no statement (``missing``), as a summary folded block by block counts them."""
+    counts = np.asarray(counts, dtype=np.int64)
+    stated = int(counts.sum())
+    total = stated + int(missing)
     if total == 0:
         raise ValueError("no runs to count")
     texts = scenario.dimensions[scenario.dimension_index[dimension_id]].wording
-    counts = np.bincount(bands[bands >= 0], minlength=len(texts))
-    stated = int(counts.sum())
+    if len(counts) != len(texts):
+        raise ValueError(f"{len(counts)} band counts for the {len(texts)} bands of {dimension_id}")
     rows = []
     for k, band in enumerate(texts):
         share, ci95 = _share(int(counts[k]), total)
         given, given_ci = _share(int(counts[k]), stated) if stated else (None, None)
         rows.append({"band": k, "text": band.text, "from": band.from_, "count": int(counts[k]), "share": share,
                      "ci95": ci95, "share_of_statements": given, "ci95_of_statements": given_ci})
-    missing = total - stated
     if no_statement is not None or missing:
         share, ci95 = _share(missing, total)
         rows.append({"band": None, "text": no_statement or "no statement", "from": None, "count": missing,

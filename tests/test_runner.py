@@ -97,7 +97,7 @@ def test_both_engines_give_the_same_trajectories(vilnius):
     assert dumps(ensemble.to_pylist()) == dumps(mesa.to_pylist())
 
 
-def test_a_monte_carlo_too_big_for_memory_is_refused_before_any_run(tmp_path, capsys):
+def test_a_monte_carlo_too_big_for_memory_or_disk_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
     from sim.cli import main
     from sim.limits import MAX_MONTE_CARLO_BYTES
     from sim.runner import check_monte_carlo_size, monte_carlo_bytes
@@ -112,7 +112,14 @@ def test_a_monte_carlo_too_big_for_memory_is_refused_before_any_run(tmp_path, ca
     with pytest.raises(ValueError, match="GB of memory"):
         monte_carlo(vilnius, 10**9)
     out = tmp_path / "out"
+    status = main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", str(10**9), "--out", str(out), "--trace"])
+    err = capsys.readouterr().err  # held whole (with its trace): memory
+    assert status == 2 and err.startswith("error: --runs: 1,000,000,000 runs with every run's trace would take about")
+    assert not out.exists()
+    import sim.output  # streamed: memory is bounded, but runs.parquet must fit on the disk
+
+    monkeypatch.setattr(sim.output, "free_bytes", lambda path: 10**10)
     status = main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", str(10**9), "--out", str(out)])
     err = capsys.readouterr().err
-    assert status == 2 and err.startswith("error: --runs: 1,000,000,000 runs would take about") and "sweep" in err
-    assert not out.exists()
+    assert status == 2 and "1,000,000,000 runs would write about 571.0 GB to" in err, err
+    assert "only 10.0 GB is free there (room for about 17,513,134 runs)" in err and not out.exists()

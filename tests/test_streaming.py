@@ -190,3 +190,20 @@ def test_freed_memory_is_handed_back_before_the_summary(monkeypatch):
     monkeypatch.undo()
     trimmed = sim.runner.release_free_memory()
     assert trimmed == (platform.libc_ver()[0] == "glibc")  # glibc's malloc_trim, where there is one
+
+
+def test_signatory_quantiles_are_those_of_the_track_s_own_counts():
+    """Counted into a histogram as the runs come, the opt-in track's signatories quantiles are
+    numpy's over every run's count (an independent count from the lists)."""
+    result = summarise(VILNIUS, HELD.table, 4)
+    umbrella = next(t for t in result["tracks"] if t["rule"] == "opt_in")
+    counts = np.array([len(row) for row in HELD.table.column(f"{umbrella['track']}.signatories").to_pylist()],
+                      dtype=float)
+    assert umbrella["signatories"] == {f"q{round(q * 100):02d}": float(np.quantile(counts, q))
+                                       for q in (0.05, 0.25, 0.5, 0.75, 0.95)} | {"mean": counts.mean()}
+    with_a_null = HELD.table.set_column(HELD.table.schema.get_field_index(f"{umbrella['track']}.signatories"),
+                                        f"{umbrella['track']}.signatories",
+                                        pa.array([None] + HELD.table.column(f"{umbrella['track']}.signatories")
+                                                 .to_pylist()[1:], type=pa.list_(pa.string())))
+    lacking = next(t for t in summarise(VILNIUS, with_a_null, 4)["tracks"] if t["rule"] == "opt_in")
+    assert lacking["signatories"]["q50"] == float(np.quantile(counts[1:], 0.5))  # a run with no list is left out

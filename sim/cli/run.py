@@ -61,7 +61,7 @@ def run_command(args: argparse.Namespace) -> int:
     held = args.trace or (args.trajectories and bool(args.out))  # per-round tables are held whole
     if args.runs is not None and (too_big := runner.check_monte_carlo_size(
             scenario, args.runs, trajectories=args.trajectories and bool(args.out), trace=args.trace,
-            streamed=not held)):
+            streamed=not held, out=args.out)):
         return fail([f"--runs: {line}" for line in too_big])
     if args.runs is None:
         model = runner.run(scenario, seed=args.seed, replicate=args.replicate, point=args.point, trace=args.trace)

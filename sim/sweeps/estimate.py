@@ -12,7 +12,6 @@ the runs, twice (the parts, then ``runs.parquet``). A design past a limit of
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -25,6 +24,8 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.experiment.load import Experiment
+from sim.output import free_bytes
+from sim.results.layout import parquet_options, to_stored
 from sim.sweeps import limits
 from sim.sweeps.task import Chunk, ChunkPlan, ChunkTask, run_chunk
 
@@ -131,19 +132,11 @@ class Estimate:
 
 
 def _parquet_bytes(table: pa.Table) -> int:
+    """Bytes of the table as a part is written (the stored layout, :mod:`sim.results.layout`)."""
+    stored = to_stored(table)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    pq.write_table(stored, sink, **parquet_options(stored.schema))
     return sink.getvalue().size
-
-
-def _free(out: Path) -> int | None:
-    for folder in (out, *out.absolute().parents):
-        if folder.exists():
-            try:
-                return shutil.disk_usage(folder).free
-            except OSError:
-                return None
-    return None
 
 
 def calibrate(one: ChunkTask, batch: ChunkTask) -> tuple[float, float, pa.Table, pa.Table | None]:
@@ -189,4 +182,4 @@ def estimate(experiment: Experiment, plan: ChunkPlan, pending_runs: int, workers
     design_bytes = 0 if points.streamed else points.count * len(points.names) * 16
     return Estimate(plan.total_runs, points.count, experiment.replicates, plan.count, plan.chunk_size,
                     pending_runs, workers, seconds_per_run, runs + 2, row_bytes, max(disk, 1) / runs, design_bytes,
-                    _free(out))
+                    free_bytes(out))

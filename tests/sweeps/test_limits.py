@@ -90,7 +90,7 @@ def test_a_chunk_too_large_for_memory_is_refused_with_the_figure(tmp_path, capsy
 
 
 def test_results_too_large_for_the_disk_are_refused(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(estimate_module, "_free", lambda out: 5000)
+    monkeypatch.setattr(estimate_module, "free_bytes", lambda out: 5000)
     path = write(tmp_path, experiment_text())
     assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial", "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -98,7 +98,7 @@ def test_results_too_large_for_the_disk_are_refused(tmp_path, monkeypatch, capsy
     previous = tmp_path / "previous"
     monkeypatch.undo()
     sweep(path, previous)
-    monkeypatch.setattr(estimate_module, "_free", lambda out: 5000)
+    monkeypatch.setattr(estimate_module, "free_bytes", lambda out: 5000)
     assert main(["sweep", str(path), "--out", str(previous), "--overwrite", "--executor", "serial", "--quiet"]) == 2
     assert (previous / "runs.parquet").exists(), "a refused --overwrite deletes nothing"
     assert not (tmp_path / "out").exists()
@@ -107,7 +107,7 @@ def test_results_too_large_for_the_disk_are_refused(tmp_path, monkeypatch, capsy
 def test_a_billion_run_sweep_streams_with_a_compact_manifest(tmp_path, monkeypatch):
     """10^9 runs in 100,000 chunks: it starts at once, each task holds its own points only, and the
     manifest records the plan in three numbers and the finished parts, not a billion entries."""
-    monkeypatch.setattr(estimate_module, "_free", lambda out: None)
+    monkeypatch.setattr(estimate_module, "free_bytes", lambda out: None)
     experiment = load_experiment(write(tmp_path, one_point(10**9, 10**4)))
     seen = []
 
