@@ -11,10 +11,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.output import READABLE_RUN_FORMATS, RUN_FORMAT
+from sim.output import READABLE_RUN_FORMATS
 from sim.results.layout import read_runs
 from sim.scenario import Scenario, scenario_from_dict
-from sim.sweeps.manifest import FORMAT as SWEEP_FORMAT
 from sim.sweeps.manifest import READABLE_FORMATS as READABLE_SWEEP_FORMATS
 
 __all__ = ["Results", "load_results"]
@@ -115,7 +114,7 @@ def load_results(folder: str | Path) -> Results:
     fmt = manifest.get("format")
     if fmt not in (*READABLE_RUN_FORMATS, *READABLE_SWEEP_FORMATS):
         raise InputError(str(manifest_path), [f"results of format {fmt!r}, which this version cannot read "
-                                              f"(it reads {RUN_FORMAT} and {SWEEP_FORMAT})"])
+                                              f"(it reads {', '.join(READABLE_RUN_FORMATS + READABLE_SWEEP_FORMATS)})"])
     if "data" not in manifest.get("scenario", {}):
         raise InputError(str(manifest_path), ["results from an older format (the manifest lacks the scenario); "
                                               "run it again with this version of negsim to plot it"])

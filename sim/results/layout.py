@@ -186,6 +186,8 @@ def read_runs(path: str | Path, columns: Sequence[str] | None = None) -> pa.Tabl
 
     if columns is None:
         return from_stored(pq.read_table(path))
+    if not columns:  # the rows, and no column
+        return pq.read_table(path, columns=[])
     present = set(pq.read_schema(path).names)
     wanted: list[str] = []
     for name in columns:

@@ -144,3 +144,10 @@ def test_a_format_1_results_folder_still_loads(tmp_path):
     old = load_results(out)
     assert old.table().equals(current)
     assert old.table(["utility.consensus.usa"]).equals(current[["utility.consensus.usa"]])
+
+
+def test_reading_no_column_gives_the_rows(vilnius_tables, tmp_path):
+    stored = to_stored(vilnius_tables["ensemble"])
+    pq.write_table(stored, tmp_path / "runs.parquet")
+    assert read_runs(tmp_path / "runs.parquet", []).num_rows == 12 == pq.read_table(tmp_path / "runs.parquet",
+                                                                                  columns=[]).num_rows
