@@ -10,7 +10,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 

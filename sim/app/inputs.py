@@ -120,8 +120,6 @@ def editable_inputs(scenario: Scenario) -> list[Input]:
 
     data = scenario.spec.model_dump(mode="json", by_alias=True)
     ranges = {d["id"]: tuple(d["range"]) for d in data["dimensions"]}
-    names = {d["id"]: d["name"] or d["id"] for d in data["dimensions"]}
-    track_names = {t["id"]: t["name"] or t["id"] for t in data["tracks"]}
     top = _max_deadline()
     inputs = [
         Input("deadline", "deadline (rounds)", "Negotiation", "number", data["deadline"],

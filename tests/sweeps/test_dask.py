@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 
-import pyarrow.parquet as pq
 import pytest
 
 from sim.output import dumps
