@@ -136,7 +136,7 @@ def large(actors: int, repeats: int, ensemble_runs: int) -> None:
     cpu, wall, rounds = ensemble_per_run(noisy, ensemble_runs, 1)
     row(f"synthetic {actors} x 10, position sd 2", f"ensemble of {ensemble_runs}", rounds, cpu, wall, "s", target)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{'':<38}peak RSS {peak_kb / 1024:.0f} MB (before the first round: {baseline_kb / 1024:.0f} MB); "
+    print(f"{'':<38}peak RSS {peak_kb / 1024:.0f} MiB (before the first round: {baseline_kb / 1024:.0f} MiB); "
           "target well under 500 MB", flush=True)
 
 

@@ -6,8 +6,8 @@ Usage:
 Writes the synthetic scenario (``benchmarks/synthetic.py``: one unanimity track,
 mediated, every position uncertain so replicates differ) to a temporary TOML file
 and runs ``negsim run FILE --runs N --out DIR`` once per N, each in a fresh
-process, reporting that process's peak resident memory (``ru_maxrss``), its time
-and the size of the ``runs.parquet`` it wrote. Target: under 500 MB at any N.
+process, reporting that process's peak resident memory (``ru_maxrss``, in MB of 10^6
+bytes), its time and the size of the ``runs.parquet`` it wrote. Target: under 500 MB at any N.
 
 Why it stays flat: the ensemble plays replicates in passes sized by the state's
 bytes (:func:`sim.ensemble.replicates_per_pass`: at most 32 MB; 362 replicates at 500 x 10
@@ -61,7 +61,7 @@ def measure(scenario: Path, runs: int, out: Path) -> tuple[float, float, int]:
         raise SystemExit(f"negsim run failed: {done.stderr}")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["runs"] == runs
-    return float(seconds), int(peak_kb) / 1024, (out / "runs.parquet").stat().st_size
+    return float(seconds), int(peak_kb) * 1024 / 1e6, (out / "runs.parquet").stat().st_size  # KiB to MB
 
 
 def main() -> None:

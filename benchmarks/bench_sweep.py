@@ -42,7 +42,7 @@ def _field_mb(path: str, field: str) -> float:
     try:
         for line in Path(path).read_text().splitlines():
             if line.startswith(field):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1]) * 1024 / 1e6  # kB (KiB) to MB
     except OSError:
         pass
     return 0.0
