@@ -91,8 +91,8 @@ class Summariser:
     mean utilities and concessions are summed (per block of :data:`SUMMARY_BLOCK` runs), as they
     come. The result reads the kept columns back block by block: agreement and wording bands are
     counted, and quantiles found holding at most :data:`sim.results.quantiles.HOLD` numbers
-    (:func:`sim.results.quantiles.finite_quantiles`: ``numpy.quantile``'s, bit for bit; means are
-    correctly rounded sums over counts), so its memory does not grow with the runs either.
+    (:func:`sim.results.quantiles.finite_quantiles`: ``numpy.quantile``'s, bit for bit but for a zero's
+    sign; means are correctly rounded sums over counts), so its memory does not grow with the runs either.
     """
 
     def __init__(self, scenario: Scenario, seed: int):
