@@ -74,7 +74,10 @@ def _groups(schema: pa.Schema) -> dict[str, list[int]]:
 
 def stored_schema(schema: pa.Schema) -> pa.Schema:
     """The schema :func:`to_stored` gives a table of ``schema``."""
-    groups = _groups(schema)
+    return _stored_schema(schema, _groups(schema))
+
+
+def _stored_schema(schema: pa.Schema, groups: dict[str, list[int]]) -> pa.Schema:
     if not groups:
         return schema
     owner = {i: group for group, positions in groups.items() for i in positions}
@@ -113,18 +116,18 @@ def to_stored(table: pa.Table) -> pa.Table:
         positions = groups[group]
         if positions[0] != i:
             continue
-        values = np.empty((rows, len(positions)), dtype=np.float64)
+        by_member = np.empty((len(positions), rows), dtype=np.float64)  # filled a member at a time, contiguously
         missing: np.ndarray | None = None
         for k, j in enumerate(positions):
             member = table.column(j)
-            values[:, k] = to_numpy(member)
+            by_member[k] = to_numpy(member)
             if member.null_count:
                 if missing is None:
-                    missing = np.zeros(values.shape, dtype=np.bool_)
-                missing[:, k] = to_numpy(member.is_null())
-        flat = numeric(values.reshape(-1), pa.float64(), mask=None if missing is None else missing.reshape(-1))
+                    missing = np.zeros(by_member.shape, dtype=np.bool_)
+                missing[k] = to_numpy(member.is_null())
+        flat = numeric(by_member.T.reshape(-1), pa.float64(), mask=None if missing is None else missing.T.reshape(-1))
         columns.append(pa.FixedSizeListArray.from_arrays(flat, len(positions)))
-    return pa.Table.from_arrays(columns, schema=stored_schema(schema))
+    return pa.Table.from_arrays(columns, schema=_stored_schema(schema, groups))
 
 
 def from_stored(table: pa.Table) -> pa.Table:
