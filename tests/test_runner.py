@@ -123,3 +123,15 @@ def test_a_monte_carlo_too_big_for_memory_or_disk_is_refused_before_any_run(tmp_
     err = capsys.readouterr().err
     assert status == 2 and "1,000,000,000 runs would write about 571.0 GB to" in err, err
     assert "only 10.0 GB is free there (room for about 17,513,134 runs)" in err and not out.exists()
+
+
+def test_the_runs_file_estimate_is_near_the_file_written_and_not_below_it(tmp_path):
+    """runs_file_bytes, which gates --out on the free disk, against the size of a file actually written."""
+    from sim.cli import main
+    from sim.runner import runs_file_bytes
+
+    vilnius = load_scenario(SCENARIOS / "vilnius_2023.toml")
+    assert main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", "3000", "--out", str(tmp_path / "mc"),
+                 "--quiet"]) == 0
+    written = (tmp_path / "mc" / "runs.parquet").stat().st_size
+    assert written <= runs_file_bytes(vilnius, 3000) <= 1.5 * written
