@@ -8,7 +8,6 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pyarrow.parquet as pq
 
 from sim.results.layout import parquet_options, to_stored
 
-__all__ = ["READABLE_RUN_FORMATS", "RUN_FORMAT", "ParquetStream", "dumps", "free_bytes", "write_parquet", "write_parquet_checksummed", "write_results",
+__all__ = ["READABLE_RUN_FORMATS", "RUN_FORMAT", "dumps", "free_bytes", "write_parquet", "write_parquet_checksummed", "write_results",
            "write_runs", "write_text"]
 
 def _clean(value: Any) -> Any:
@@ -57,79 +56,12 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-RUN_FORMAT = "negsim-run/2"
-"""Format 2 stores the runs table's per-actor columns gathered in list columns (:mod:`sim.results.layout`);
-format 1 (wide) folders are still read."""
-READABLE_RUN_FORMATS = ("negsim-run/1", RUN_FORMAT)
-
-
-ROW_GROUP_BYTES = 64_000_000
-"""Rows a streamed Parquet file gathers before writing them as one row group. The writer keeps every
-row group's description of every column until the file is closed (860 bytes each, measured; the same
-with or without min/max statistics) and then copies them into the footer, so row groups are made
-large and columns few (:mod:`sim.results.layout`): a million runs of 500 actors x 10 dimensions
-stored wide (1,030 columns) would make about 128 row groups and 113 MB of descriptions, twice over
-at the close; stored, the table has 32 columns and the descriptions take 3.5 MB."""
-
-
-class ParquetStream:
-    """A Parquet file written batch by batch: to a temporary name beside ``path``, renamed into
-    place by :meth:`commit` (so an interrupted run leaves no partial file), or removed by :meth:`discard`.
-    Batches are gathered into row groups of about :data:`ROW_GROUP_BYTES`; ``prepare``, if given, turns
-    each batch into the file's ``schema`` first (e.g. :func:`sim.results.layout.to_stored`); ``options`` are
-    the Parquet writer's (e.g. :func:`sim.results.layout.parquet_options`)."""
-
-    def __init__(self, path: str | Path, schema: pa.Schema,
-                 prepare: Callable[[pa.Table], pa.Table] | None = None, options: dict[str, Any] | None = None):
-        self.path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
-        os.close(handle)
-        self.temporary = Path(temporary)
-        self.rows = 0
-        self._prepare = prepare
-        self._pending: list[pa.Table] = []
-        self._pending_bytes = 0
-        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(temporary, schema, **(options or {}))
-
-    def write(self, table: pa.Table) -> None:
-        """Append a batch of rows."""
-        assert self._writer is not None, "the stream is closed"
-        if self._prepare is not None:
-            table = self._prepare(table)
-        self._pending.append(table)
-        self._pending_bytes += table.nbytes
-        self.rows += table.num_rows
-        if self._pending_bytes >= ROW_GROUP_BYTES:
-            self._flush()
-
-    def flush(self) -> None:
-        """Write the rows gathered so far as a row group now (before other work needs the memory)."""
-        assert self._writer is not None, "the stream is closed"
-        self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            gathered = pa.concat_tables(self._pending)
-            self._writer.write_table(gathered, row_group_size=max(1, gathered.num_rows))
-        self._pending, self._pending_bytes = [], 0
-
-    def commit(self) -> Path:
-        """Finish the file and rename it into place."""
-        assert self._writer is not None, "the stream is closed"
-        self._flush()
-        self._writer.close()
-        self._writer = None
-        os.chmod(self.temporary, 0o666 & ~_umask())
-        os.replace(self.temporary, self.path)
-        return self.path
-
-    def discard(self) -> None:
-        """Close and remove the temporary file (after a failure)."""
-        self._pending, self._pending_bytes = [], 0
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self.temporary.unlink(missing_ok=True)
+RUN_FORMAT = "negsim-run/3"
+"""Format 3: ``runs.parquet`` is one Parquet file, or a folder of ``part-NNNNNN.parquet`` files when a
+streamed Monte Carlo is too large for one (:mod:`sim.results.stream`). Format 2 (always one file) stores
+the per-actor columns gathered in list columns as format 3 does (:mod:`sim.results.layout`); format 1 has
+a column per actor. Folders of every format are read."""
+READABLE_RUN_FORMATS = ("negsim-run/1", "negsim-run/2", RUN_FORMAT)
 
 
 def write_results(out_dir: str | Path, table: pa.Table | None, summary: dict[str, Any], manifest: dict[str, Any],
@@ -139,7 +71,7 @@ def write_results(out_dir: str | Path, table: pa.Table | None, summary: dict[str
     The runs table is stored with its per-actor columns gathered (:func:`sim.results.layout.to_stored`).
     Each file goes to a temporary name before being renamed into place, so an
     error leaves no partial file. ``table`` None: ``runs.parquet`` was streamed
-    there already (:class:`ParquetStream`).
+    there already (:class:`sim.results.stream.ParquetStream`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -115,19 +115,20 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
 
     ``BASE_BYTES`` + two batches of the runs table (one being built, one being written) + one
     pass of the kernel (:data:`sim.ensemble.PASS_BYTES`, or one replicate's state if larger) + the
-    rows gathered for one row group of ``runs.parquet`` (:data:`sim.output.ROW_GROUP_BYTES`; the
+    rows gathered for one row group of ``runs.parquet`` (:data:`sim.results.stream.ROW_GROUP_BYTES`; the
     forecasting models' and the linear programme's per-round temporaries are not counted) + what
     grows with the runs, up to a bound: ``2 x 8`` bytes for each number a run the summary keeps in memory
     (:func:`sim.summary.kept_columns`, for at most :data:`sim.summary.SPILL_ROWS` runs; the rest go to
     a temporary file), ``2 x 8`` bytes for each number its quantiles gather (at most
-    :data:`sim.results.quantiles.HOLD`), and the descriptions of ``runs.parquet``'s row groups its
-    writer holds until it closes, and copies into the footer then (:data:`FOOTER_BYTES_PER_CELL` a
-    stored column and row group, twice: :mod:`sim.results.layout`).
+    :data:`sim.results.quantiles.HOLD`), and the descriptions of the row groups of the open file of
+    ``runs.parquet`` its writer holds until it closes the file, and copies into the footer then
+    (:data:`FOOTER_BYTES_PER_CELL` a stored column and row group, twice; a file holds at most
+    :data:`sim.results.stream.FILE_COLUMN_CHUNKS` of them).
     """
     from sim.ensemble import PASS_BYTES, state_bytes
-    from sim.output import ROW_GROUP_BYTES
     from sim.results.layout import stored_schema
     from sim.results.quantiles import HOLD
+    from sim.results.stream import FILE_COLUMN_CHUNKS, ROW_GROUP_BYTES
     from sim.summary import SPILL_ROWS, kept_columns
 
     schema = runs_schema(scenario)
@@ -137,7 +138,7 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     kept = 16 * len(kept_columns(scenario)) * min(runs, SPILL_ROWS)
     read_back = 16 * min(runs, HOLD)
     row_groups = -(-runs * row // ROW_GROUP_BYTES)
-    footer = 2 * FOOTER_BYTES_PER_CELL * len(stored_schema(schema)) * row_groups
+    footer = 2 * FOOTER_BYTES_PER_CELL * min(len(stored_schema(schema)) * row_groups, FILE_COLUMN_CHUNKS)
     return BASE_BYTES + int(batch) + one_pass + ROW_GROUP_BYTES + kept + read_back + footer
 
 

@@ -15,6 +15,7 @@ from sim import wording as bands
 from sim.records import possible_members
 from sim.results.arrow import strings, to_numpy
 from sim.results.quantiles import finite_quantiles
+from sim.results.stream import ParquetStream, parquet_files
 from sim.scenario.scenario import Scenario
 
 __all__ = ["QUANTILES", "SPILL_ROWS", "SUMMARY_BLOCK", "Summariser", "agreement_interval", "kept_columns", "summarise"]
@@ -221,15 +222,16 @@ class Summariser:
 
 class _KeptColumns:
     """The kept columns of every run folded in, in run order: in memory up to :data:`SPILL_ROWS` runs,
-    then in a temporary Parquet file, read back a few columns and :data:`SPILL_ROWS` runs at a time. A
-    context manager for the result: leaving it removes the file."""
+    then in a temporary Parquet table (:class:`sim.results.stream.ParquetStream`: a row group a block, and
+    a new file every few million runs, so its writer's memory stays bounded), read back a few columns and
+    :data:`SPILL_ROWS` runs at a time. A context manager for the result: leaving it removes the files."""
 
     def __init__(self, names: list[str]):
         self.names = names
         self._blocks: list[pa.Table] = []
         self._rows = 0
         self._folder: tempfile.TemporaryDirectory | None = None
-        self._writer: pq.ParquetWriter | None = None
+        self._stream: ParquetStream | None = None
         self._path: Path | None = None
 
     def add(self, block: pa.Table) -> None:
@@ -242,11 +244,10 @@ class _KeptColumns:
         if not self._blocks:
             return
         gathered = pa.concat_tables(self._blocks)
-        if self._writer is None:
+        if self._stream is None:
             self._folder = tempfile.TemporaryDirectory(prefix="negsim-summary-")
-            self._path = Path(self._folder.name) / "kept.parquet"
-            self._writer = pq.ParquetWriter(self._path, gathered.schema)
-        self._writer.write_table(gathered, row_group_size=max(1, gathered.num_rows))
+            self._stream = ParquetStream(Path(self._folder.name) / "kept.parquet", gathered.schema, row_group_bytes=0)
+        self._stream.write(gathered)
         self._blocks, self._rows = [], 0
 
     def blocks(self, names: list[str]) -> Iterable[pa.Table]:
@@ -255,8 +256,9 @@ class _KeptColumns:
             for block in self._blocks:
                 yield block.select(names)
             return
-        for batch in pq.ParquetFile(self._path).iter_batches(batch_size=SPILL_ROWS, columns=names, use_threads=False):
-            yield pa.Table.from_batches([batch])
+        for file in parquet_files(self._path):
+            for batch in pq.ParquetFile(file).iter_batches(batch_size=SPILL_ROWS, columns=names, use_threads=False):
+                yield pa.Table.from_batches([batch])
 
     def values(self, name: str, where: str | None = None) -> Callable[[], Iterable[np.ndarray]]:
         """A column's numbers (in the runs where column ``where`` is true), block by block, as often as asked."""
@@ -271,14 +273,17 @@ class _KeptColumns:
         return sum(int(_column(block, name).sum()) for block in self.blocks([name]))
 
     def __enter__(self) -> _KeptColumns:
-        if self._writer is not None:  # spilled: the rest joins the file, which is then read back
+        if self._stream is not None:  # spilled: the rest joins the file(s), which are then read back
             self._spill()
-            self._writer.close()
-            self._writer = None
+            self._path = self._stream.commit()
+            self._stream = None
         return self
 
     def __exit__(self, *exc) -> None:
         self._blocks = []
+        if self._stream is not None:
+            self._stream.discard()
+            self._stream = None
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None

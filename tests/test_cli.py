@@ -90,7 +90,7 @@ def test_out_writes_a_runs_table_and_a_summary(tmp_path, capsys):
     assert summary["tracks"][0]["agreement"]["probability"] == sum(agreed) / 25
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "summary.json"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["format"] == "negsim-run/2" and manifest["kind"] == "monte_carlo" and manifest["runs"] == 25
+    assert manifest["format"] == "negsim-run/3" and manifest["kind"] == "monte_carlo" and manifest["runs"] == 25
     assert manifest["scenario"]["name"] == "vilnius_2023" and manifest["scenario"]["data"]["deadline"] == 13
 
 

@@ -120,16 +120,16 @@ def test_streaming_needs_a_few_numbers_a_run_not_the_runs_table():
 
 
 def test_runs_are_gathered_into_large_row_groups(tmp_path, monkeypatch):
-    import sim.output
-    from sim.output import ParquetStream
+    import sim.results.stream
     from sim.records import runs_schema
+    from sim.results.stream import ParquetStream
 
     batches = [HELD.table.slice(start, 500) for start in range(0, HELD.runs, 500)]
     whole = ParquetStream(tmp_path / "whole.parquet", runs_schema(VILNIUS))
     for batch in batches:
         whole.write(batch)
     whole.commit()
-    monkeypatch.setattr(sim.output, "ROW_GROUP_BYTES", 1)  # one row group a batch
+    monkeypatch.setattr(sim.results.stream, "ROW_GROUP_BYTES", 1)  # one row group a batch
     apart = ParquetStream(tmp_path / "apart.parquet", runs_schema(VILNIUS))
     for batch in batches:
         apart.write(batch)
@@ -140,12 +140,14 @@ def test_runs_are_gathered_into_large_row_groups(tmp_path, monkeypatch):
         assert dumps(pq.read_table(tmp_path / f"{name}.parquet").to_pylist()) == dumps(HELD.table.to_pylist())
 
 
-@pytest.mark.parametrize("case", ["vilnius", "forecast"])
-def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(case, monkeypatch, tmp_path):
-    """Beyond SPILL_ROWS runs the summary's kept columns go to a temporary Parquet file, read back a
-    column at a time: the summary is the one held in memory gives, and the file is gone after."""
+@pytest.mark.parametrize("case,files", [("vilnius", "one"), ("forecast", "one"), ("vilnius", "several")])
+def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(case, files, monkeypatch, tmp_path):
+    """Beyond SPILL_ROWS runs the summary's kept columns go to a temporary Parquet table, read back a
+    column at a time: the summary is the one held in memory gives, and the files are gone after.
+    ``several``: a new file every row group (as every few million runs), read back in order."""
     import tempfile
 
+    import sim.results.stream
     import sim.summary
 
     if case == "vilnius":
@@ -156,11 +158,19 @@ def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(ca
     held = summarise(scenario, table, 4)
     monkeypatch.setattr(sim.summary, "SPILL_ROWS", SUMMARY_BLOCK + 1)  # spills after every second block
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    if files == "several":
+        monkeypatch.setattr(sim.results.stream, "FILE_COLUMN_CHUNKS", 1)
     summariser = Summariser(scenario, 4)
     for start in range(0, table.num_rows, 700):
         summariser.add(table.slice(start, 700))
-    assert list(tmp_path.glob("negsim-summary-*/kept.parquet"))  # spilled while runs came in
+    assert list(tmp_path.glob("negsim-summary-*/.kept.parquet.*.part/part-*.parquet"))  # while runs came in
+    committed = []
+    commit = sim.results.stream.ParquetStream.commit
+    monkeypatch.setattr(sim.results.stream.ParquetStream, "commit",
+                        lambda self: committed.append(len(sim.results.stream.parquet_files(path := commit(self))))
+                        or path)
     assert dumps(summariser.result()) == dumps(held)
+    assert committed == [1 if files == "one" else 2]  # two spills: a file each when FILE_COLUMN_CHUNKS is 1
     assert not list(tmp_path.iterdir())
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from sim import wording
 from sim.analysis.results import Results
 from sim.baselines import baselines
 from sim.errors import InputError
 from sim.records import possible_members
+from sim.results.layout import stored_names
 from sim.summary import agreement_interval
 from sim.text import decimals
 
@@ -69,7 +69,7 @@ def wording_shares(results: Results, dimension: str) -> pd.DataFrame:
     track = wording.track_of(scenario, dimension)
     column = wording.BAND_COLUMN.format(dimension)
     names = [f"{track.id}.agreed", f"statement.{dimension}"]
-    if column in pq.read_schema(results.runs_path).names:
+    if column in stored_names(results.runs_path):
         names.append(column)
     rows, modal = wording.shares_from_table(scenario, results.table(names), dimension)
     return pd.DataFrame([{"band": -1 if row["band"] is None else row["band"],

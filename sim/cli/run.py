@@ -115,16 +115,24 @@ def run_command(args: argparse.Namespace) -> int:
     if args.out and not args.json:
         extras = [name for name, wanted in (("trajectories.parquet", args.trajectories), ("trace.parquet", args.trace))
                   if wanted]
-        print(f"wrote {args.out}/ ({', '.join(['runs.parquet', 'summary.json', 'manifest.json', *extras])})")
+        runs_file = Path(args.out) / "runs.parquet"
+        if runs_file.is_dir():  # too large for one file (sim.results.stream): say how to read it
+            from sim.results.stream import parquet_files
+
+            runs_name = f"runs.parquet/, a folder of {len(parquet_files(runs_file))} Parquet files read as one table"
+        else:
+            runs_name = "runs.parquet"
+        print(f"wrote {args.out}/ ({', '.join([runs_name, 'summary.json', 'manifest.json', *extras])})")
     return 0
 
 
 def _write_out(args: argparse.Namespace, scenario, result: dict, table, paths, trace) -> None:
     """The results folder: runs.parquet (moved into place if it was streamed), summary, manifest."""
     from sim import __version__, output
+    from sim.results.stream import ParquetStream
     from sim.scenario.scenario import scenario_record
 
-    streamed = isinstance(table, output.ParquetStream)
+    streamed = isinstance(table, ParquetStream)
     manifest = {"kind": "run" if args.runs is None else "monte_carlo", "seed": result["seed"],
                 "runs": table.rows if streamed else table.num_rows,
                 "engine": (args.engine or "ensemble") if args.runs else "mesa",
@@ -140,9 +148,9 @@ def _write_out(args: argparse.Namespace, scenario, result: dict, table, paths, t
 def _open_stream(out: Path, scenario):
     """``runs.parquet`` in ``out``, written as the runs finish (``out`` is created, and removed again
     by :func:`_close_stream` if the run fails and it was made for it)."""
-    from sim.output import ParquetStream
     from sim.records import runs_schema
     from sim.results.layout import parquet_options, stored_schema, to_stored
+    from sim.results.stream import ParquetStream
 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]  # innermost first
     out.mkdir(parents=True, exist_ok=True)

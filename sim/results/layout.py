@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from sim.results.arrow import numeric, to_numpy
 
-__all__ = ["COLUMNS_KEY", "MEMBERS_KEY", "from_stored", "group_of", "parquet_options", "read_runs", "stored_schema",
+__all__ = ["COLUMNS_KEY", "MEMBERS_KEY", "from_stored", "group_of", "parquet_options", "read_runs", "stored_names", "stored_schema",
            "to_stored"]
 
 MEMBERS_KEY = b"negsim.members"
@@ -175,27 +175,48 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
 
 
 def read_runs(path: str | Path, columns: Sequence[str] | None = None) -> pa.Table:
-    """A runs file (``runs.parquet`` of a run or sweep folder) as its in-memory table, in either layout.
+    """A runs table (``runs.parquet`` of a run or sweep folder) as its in-memory table, in either layout.
 
     Parameters
     ----------
     path : str or Path
-        The Parquet file.
+        The Parquet file, or the folder of ``part-*.parquet`` files a large streamed table is written
+        as (:mod:`sim.results.stream`), read in row order.
     columns : sequence of str, optional
         In-memory column names to read (e.g. ``utility.talks.usa``): only the stored columns holding
         them are read. All columns if None.
     """
     import pyarrow.parquet as pq
 
+    files = _files(path)
     if columns is None:
-        return from_stored(pq.read_table(path))
+        return from_stored(pa.concat_tables([pq.read_table(file) for file in files]))
     if not columns:  # the rows, and no column
-        return pq.read_table(path, columns=[])
-    present = set(pq.read_schema(path).names)
+        if len(files) == 1:
+            return pq.read_table(files[0], columns=[])
+        rows = sum(pq.read_metadata(file).num_rows for file in files)  # tables of no column concatenate to 0 rows
+        return pa.table({"rows": pa.nulls(rows)}).drop_columns(["rows"])
+    present = set(stored_names(path))
     wanted: list[str] = []
     for name in columns:
         found = group_of(name)
         source = found[0] if name not in present and found is not None and found[0] in present else name
         if source not in wanted:
             wanted.append(source)
-    return from_stored(pq.read_table(path, columns=wanted)).select(list(columns))
+    return from_stored(pa.concat_tables([pq.read_table(file, columns=wanted) for file in files])).select(list(columns))
+
+
+def stored_names(path: str | Path) -> list[str]:
+    """The stored column names of a runs table (file or folder, as :func:`read_runs` takes)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(_files(path)[0]).names
+
+
+def _files(path: str | Path) -> list[Path]:
+    from sim.results.stream import parquet_files
+
+    files = parquet_files(path)
+    if not files:
+        raise FileNotFoundError(f"{path} is a folder with no part-*.parquet file")
+    return files

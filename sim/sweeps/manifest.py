@@ -21,12 +21,16 @@ from sim.experiment.load import Experiment
 from sim.scenario.scenario import scenario_record
 from sim.sweeps.task import ChunkPlan
 
-__all__ = ["FORMAT", "READABLE_FORMATS", "PART_FILES", "SEEDING", "build_manifest", "read_manifest", "sha256_file"]
+__all__ = ["FORMAT", "PART_FILES", "READABLE_FORMATS", "RESUMABLE_FORMATS", "SEEDING", "build_manifest", "read_manifest",
+           "sha256_file"]
 
-FORMAT = "negsim-sweep/2"
-"""Format 2 stores ``runs.parquet`` and its parts with per-actor columns gathered (:mod:`sim.results.layout`).
-Finished format 1 folders are still read (:data:`READABLE_FORMATS`); only format 2 sweeps resume."""
-READABLE_FORMATS = ("negsim-sweep/1", FORMAT)
+FORMAT = "negsim-sweep/3"
+"""Format 3: ``runs.parquet`` is one Parquet file, or a folder of ``part-NNNNNN.parquet`` files when too
+large for one (:mod:`sim.results.stream`). Format 2 (always one file) has the same parts, so its sweeps
+resume (:data:`RESUMABLE_FORMATS`); format 1 parts have a column per actor: its finished folders are
+still read (:data:`READABLE_FORMATS`) but not resumed."""
+RESUMABLE_FORMATS = ("negsim-sweep/2", FORMAT)
+READABLE_FORMATS = ("negsim-sweep/1", *RESUMABLE_FORMATS)
 SEEDING = "common random numbers: replicate r's generator and inputs are keyed by (seed, r), at every point"
 """The manifest's ``seeding``: how its runs were seeded (:mod:`sim.seeding`). A sweep written before
 the run generator stopped depending on the design point has none and cannot be resumed."""
@@ -128,12 +132,13 @@ def read_manifest(path: Path, experiment: Experiment,
                                 "it was edited or damaged") from None
     if not isinstance(manifest, dict):
         raise _refuse(path, "", f"expected a JSON object, got {type(manifest).__name__}")
-    if manifest.get("format") in READABLE_FORMATS and manifest.get("format") != FORMAT:
+    if manifest.get("format") in READABLE_FORMATS and manifest.get("format") not in RESUMABLE_FORMATS:
         raise _refuse(path, "format", f"{manifest['format']}, written by an earlier negsim whose parts have a column "
-                                      f"per actor; this version resumes only {FORMAT} (its finished runs.parquet "
+                                      f"per actor; this version resumes only {' and '.join(RESUMABLE_FORMATS)} (its finished "
+                                      f"runs.parquet "
                                       f"still reads)")
-    if manifest.get("format") != FORMAT:
-        raise _refuse(path, "format", f"not a sweep manifest of format {FORMAT}")
+    if manifest.get("format") not in RESUMABLE_FORMATS:
+        raise _refuse(path, "format", f"not a sweep manifest of format {' or '.join(RESUMABLE_FORMATS)}")
     if "plan" not in manifest and isinstance(manifest.get("chunks"), list):
         raise _refuse(path, "chunks", "written by an older negsim that listed every chunk and kept no checksums")
     digest = _expect(manifest, path, "experiment.digest", str)

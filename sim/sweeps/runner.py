@@ -25,6 +25,7 @@ from sim.errors import InputError
 from sim.experiment.load import Experiment, load_experiment
 from sim.output import dumps, write_parquet_checksummed, write_text
 from sim.results.layout import parquet_options, read_runs, to_stored
+from sim.results.stream import ParquetStream
 from sim.sweeps import limits
 from sim.sweeps.estimate import Estimate, check_plan, estimate
 from sim.sweeps.folder import clear_folder, prepare_folder
@@ -37,8 +38,9 @@ __all__ = ["FORMAT", "SEEDING", "SweepResult", "sweep"]
 MANIFEST_INTERVAL = 2.0
 """Seconds between manifest updates while a sweep runs (a part finished since the last update is
 re-run on resume: only parts with a recorded checksum are trusted)."""
-ROW_GROUP = 16_384
-"""Rows per row group of the consolidated table: few groups (flat writer metadata), bounded buffer."""
+ROW_GROUP_BYTES = 16_000_000
+"""In-memory bytes a row group of the consolidated ``runs.parquet`` gathers (a few MB of writer
+descriptions at most: :mod:`sim.results.stream`)."""
 
 
 @dataclass
@@ -107,11 +109,9 @@ def _write_points(experiment: Experiment, target: Path) -> bool:
 
 
 def _consolidate(parts: Path, plan: ChunkPlan, target: Path) -> None:
-    """Stream the parts, in order, into one Parquet file, buffering at most one row group."""
-    temporary = target.with_name(f".{target.name}.part")
-    writer = None
-    buffered: list[pa.Table] = []
-    rows = 0
+    """Stream the parts, in order, into ``runs.parquet`` (one file, or a folder of files when large:
+    :class:`sim.results.stream.ParquetStream`), buffering at most one row group."""
+    stream = None
     try:
         for chunk in plan:
             try:
@@ -119,23 +119,16 @@ def _consolidate(parts: Path, plan: ChunkPlan, target: Path) -> None:
             except pa.ArrowException as error:  # changed on disk after it was checked or written
                 raise InputError(str(parts / chunk.file), [f"cannot be read ({str(error).splitlines()[0]}); "
                                                            f"--resume checks it and runs it again"]) from None
-            if writer is None:
-                writer = pq.ParquetWriter(temporary, table.schema, **parquet_options(table.schema))
-            buffered.append(table)
-            rows += table.num_rows
-            if rows >= ROW_GROUP:
-                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
-                buffered, rows = [], 0
-        if writer is not None:
-            if buffered:
-                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
-            writer.close()
-            writer = None
-            temporary.replace(target)
+            if stream is None:
+                stream = ParquetStream(target, table.schema, options=parquet_options(table.schema),
+                                       row_group_bytes=ROW_GROUP_BYTES)
+            stream.write(table)
+        if stream is not None:
+            stream.commit()
+            stream = None
     finally:
-        if writer is not None:
-            writer.close()
-        temporary.unlink(missing_ok=True)
+        if stream is not None:
+            stream.discard()
 
 
 def _write_failed(out: Path, error: OSError, parts_done: int) -> InputError:

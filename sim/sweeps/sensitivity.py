@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from sim.experiment.designs import salib_problem
 from sim.experiment.load import Experiment
+from sim.results.layout import read_runs
 
 __all__ = ["SENSITIVITY_DESIGNS", "point_means", "sensitivity", "sensitivity_warnings", "variance_decomposition"]
 
@@ -36,7 +36,7 @@ def point_means(experiment: Experiment, runs: Path) -> dict[str, np.ndarray]:
     """Per design point: the agreement probability (every track agreed) and, per dimension,
     the mean statement over the replicates that agreed on it (NaN where none did)."""
     dims = [f"statement.{d}" for d in experiment.scenario.dimension_ids]
-    table = pq.read_table(runs, columns=["point", "agreed", *dims]).to_pandas()
+    table = read_runs(runs, columns=["point", "agreed", *dims]).to_pandas()
     grouped = table.groupby("point", sort=True)
     count = experiment.points.count
     means = {"agreement": grouped["agreed"].mean().reindex(range(count)).to_numpy(dtype=float)}
@@ -60,7 +60,7 @@ def variance_decomposition(experiment: Experiment, runs: Path) -> dict[str, dict
     ``within_share`` is ``within / (within + between)`` (None when the outcome never varies).
     """
     dims = [f"statement.{d}" for d in experiment.scenario.dimension_ids]
-    table = pq.read_table(runs, columns=["point", "agreed", *dims]).to_pandas()
+    table = read_runs(runs, columns=["point", "agreed", *dims]).to_pandas()
     table["agreed"] = table["agreed"].astype(float)
     result: dict[str, dict[str, Any]] = {}
     for metric, column in [("agreement", "agreed"), *((d, d) for d in dims)]:

@@ -139,7 +139,7 @@ def test_a_format_1_results_folder_still_loads(tmp_path):
     wide = read_runs(out / "runs.parquet")
     pq.write_table(wide, out / "runs.parquet")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["format"] == "negsim-run/2"
+    assert manifest["format"] == "negsim-run/3"
     (out / "manifest.json").write_text(json.dumps(manifest | {"format": "negsim-run/1"}))
     old = load_results(out)
     assert old.table().equals(current)

@@ -105,6 +105,30 @@ def test_a_sweep_of_the_earlier_format_is_read_but_not_resumed(small_experiment,
     assert dumps(read_runs(out / "runs.parquet").to_pylist()) == dumps(table.to_pylist())
 
 
+def test_a_large_sweep_table_is_a_folder_of_files_read_as_one(small_experiment, tmp_path, monkeypatch):
+    """Past a file's bound the consolidated runs.parquet is a folder of parts in run order: the sweep's
+    table, its results and a resumed format-2 sweep read it as the one file."""
+    import sim.results.stream
+    import sim.sweeps.runner
+    from sim.analysis.results import load_results
+    from sim.results.stream import parquet_files
+
+    reference = dumps(rows(sweep(small_experiment, tmp_path / "one").runs_path))
+    monkeypatch.setattr(sim.sweeps.runner, "ROW_GROUP_BYTES", 1)  # a row group a part
+    monkeypatch.setattr(sim.results.stream, "FILE_COLUMN_CHUNKS", 1)  # a file a row group
+    out = tmp_path / "out"
+    result = sweep(small_experiment, out)
+    assert result.runs_path.is_dir() and len(parquet_files(result.runs_path)) == 5
+    assert dumps(result.table().to_pylist()) == reference
+    assert load_results(out).table().equals(load_results(tmp_path / "one").table())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == "negsim-sweep/3"
+    (out / "manifest.json").write_text(json.dumps(manifest | {"format": "negsim-sweep/2"}))  # same parts
+    (out / "parts" / "part-000002.parquet").unlink()
+    assert sweep(small_experiment, out, resume=True).chunks_run == 1
+    assert dumps(rows(out / "runs.parquet")) == reference
+
+
 def test_resume_after_parts_went_missing_gives_the_same_table(small_experiment, tmp_path):
     out = tmp_path / "out"
     reference = dumps(rows(sweep(small_experiment, out).runs_path))
