@@ -119,6 +119,18 @@ def test_streaming_needs_a_few_numbers_a_run_not_the_runs_table():
     assert per_run_streamed / huge < per_run_held / 5
 
 
+def test_the_streamed_estimate_stops_growing_once_a_file_is_full():
+    """runs.parquet starts a new file past FILE_COLUMN_CHUNKS, so beyond the first file's worth of runs
+    (here 151 row groups, about 15 million Vilnius runs) nothing in the estimate grows."""
+    from sim.results.stream import FILE_COLUMN_CHUNKS
+    from sim.runner import FOOTER_BYTES_PER_CELL
+
+    assert streamed_bytes(VILNIUS, 10**7) < streamed_bytes(VILNIUS, 10**8) == streamed_bytes(VILNIUS, 10**12)
+    # past SPILL_ROWS and HOLD runs, only the open file's descriptions grew, to their bound
+    assert 0 < streamed_bytes(VILNIUS, 10**12) - streamed_bytes(VILNIUS, 10**7) <= 2 * FOOTER_BYTES_PER_CELL * FILE_COLUMN_CHUNKS
+    assert check_monte_carlo_size(VILNIUS, 10**12, streamed=True) == []
+
+
 def test_runs_are_gathered_into_large_row_groups(tmp_path, monkeypatch):
     import sim.results.stream
     from sim.records import runs_schema
@@ -163,7 +175,7 @@ def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(ca
     summariser = Summariser(scenario, 4)
     for start in range(0, table.num_rows, 700):
         summariser.add(table.slice(start, 700))
-    assert list(tmp_path.glob("negsim-summary-*/.kept.parquet.*.part/part-*.parquet"))  # while runs came in
+    assert list(tmp_path.glob("negsim-summary-*/.kept.parquet.part/part-*.parquet"))  # while runs came in
     committed = []
     commit = sim.results.stream.ParquetStream.commit
     monkeypatch.setattr(sim.results.stream.ParquetStream, "commit",

@@ -37,6 +37,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.experiment.load import load_experiment
+    from sim.results.stream import describe
     from sim.sweeps import sweep
     from sim.sweeps.executors import executor_for
     from sim.text import format_sensitivity, format_variance
@@ -93,7 +94,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     points = f", {out / 'points.parquet'}" if (out / "points.parquet").exists() else ""
     if result.repaired:
         print(f"re-ran {result.repaired} parts that were missing or did not match their checksum")
-    print(f"wrote {result.runs_path} (one row per run), {out / 'manifest.json'}{points}")
+    runs = f"{result.runs_path.parent}/{describe(result.runs_path)}"  # a folder of files when too large for one
+    print(f"wrote {runs} (one row per run), {out / 'manifest.json'}{points}")
     if result.sensitivity is not None:
         print(f"wrote {out / 'sensitivity.json'}")
         print(format_sensitivity(result.sensitivity), end="")

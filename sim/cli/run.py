@@ -115,13 +115,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.out and not args.json:
         extras = [name for name, wanted in (("trajectories.parquet", args.trajectories), ("trace.parquet", args.trace))
                   if wanted]
-        runs_file = Path(args.out) / "runs.parquet"
-        if runs_file.is_dir():  # too large for one file (sim.results.stream): say how to read it
-            from sim.results.stream import parquet_files
+        from sim.results.stream import describe
 
-            runs_name = f"runs.parquet/, a folder of {len(parquet_files(runs_file))} Parquet files read as one table"
-        else:
-            runs_name = "runs.parquet"
+        runs_name = describe(Path(args.out) / "runs.parquet")  # a folder of files when too large for one
         print(f"wrote {args.out}/ ({', '.join([runs_name, 'summary.json', 'manifest.json', *extras])})")
     return 0
 

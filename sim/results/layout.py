@@ -195,7 +195,8 @@ def read_runs(path: str | Path, columns: Sequence[str] | None = None) -> pa.Tabl
         if len(files) == 1:
             return pq.read_table(files[0], columns=[])
         rows = sum(pq.read_metadata(file).num_rows for file in files)  # tables of no column concatenate to 0 rows
-        return pa.table({"rows": pa.nulls(rows)}).drop_columns(["rows"])
+        return pa.table({"rows": pa.nulls(rows)}).replace_schema_metadata(  # metadata first: a table of no
+            pq.read_schema(files[0]).metadata).drop_columns(["rows"])                 # column loses its rows to it
     present = set(stored_names(path))
     wanted: list[str] = []
     for name in columns:
@@ -214,9 +215,10 @@ def stored_names(path: str | Path) -> list[str]:
 
 
 def _files(path: str | Path) -> list[Path]:
+    from sim.errors import InputError
     from sim.results.stream import parquet_files
 
     files = parquet_files(path)
     if not files:
-        raise FileNotFoundError(f"{path} is a folder with no part-*.parquet file")
+        raise InputError(str(path), ["a folder with no part-N.parquet file: not a runs table"])
     return files

@@ -8,15 +8,17 @@ a new file once the open one holds :data:`FILE_COLUMN_CHUNKS` column chunks (row
 its table is then a folder of ``part-NNNNNN.parquet`` files, in row order, under the name asked for.
 A table that fits in one file is the file itself.
 
-Either form is read as one table by :func:`parquet_files` (and by ``pyarrow.parquet.read_table``,
-pandas, polars or DuckDB, which read a folder of Parquet files as one dataset).
+:func:`parquet_files` lists either form's files in row order (:func:`sim.results.layout.read_runs` reads
+them as one table, as ``pyarrow.parquet.read_table`` and ``pandas.read_parquet`` read the folder).
+While a stream is open its files are in a hidden folder beside the target, ``.NAME.part``; one left by
+an interrupted process is removed when the next stream to the same target opens.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["FILE_COLUMN_CHUNKS", "PART_NAME", "ROW_GROUP_BYTES", "ParquetStream", "parquet_files"]
+from sim.errors import InputError
+
+__all__ = ["FILE_COLUMN_CHUNKS", "PART_NAME", "ROW_GROUP_BYTES", "ParquetStream", "describe", "parquet_files",
+           "parquet_columns"]
 
 ROW_GROUP_BYTES = 64_000_000
 """In-memory bytes a stream gathers before writing them as one row group: row groups are made large
@@ -37,27 +42,57 @@ At 500 actors x 10 dimensions (32 stored columns, 64 MB row groups) a file holds
 million runs and 8 GB; a Vilnius file (27 columns, 151 row groups), about 15 million runs and 7 GB."""
 
 PART_NAME = "part-{index:06d}.parquet"
-"""The name of a folder's ``index``-th file (from 0): lexical order is row order."""
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+"""The name of a folder's ``index``-th file (from 0), in row order."""
+_PART = re.compile(r"part-(\d+)\.parquet")
 
 
 def parquet_files(path: str | Path) -> list[Path]:
     """The files of a table :class:`ParquetStream` wrote (or any Parquet file): the file itself, or the
-    folder's ``part-*.parquet`` files in row order. A folder with none gives an empty list."""
+    folder's ``part-N.parquet`` files in row order (N from 0, no gap). A folder with none gives an empty list.
+
+    Raises
+    ------
+    InputError
+        Naming the folder, when its parts do not number 0, 1, 2, ... without a gap (some were lost or
+        removed): reading the rest would give a table short of rows without saying so.
+    """
+    target = Path(path)
+    if not target.is_dir():
+        return [target]
+    numbered = sorted((int(match.group(1)), file) for file in target.iterdir()
+                      if (match := _PART.fullmatch(file.name)))
+    missing = sorted(set(range(len(numbered))) - {index for index, _ in numbered})
+    if missing or len({index for index, _ in numbered}) != len(numbered):
+        first = PART_NAME.format(index=missing[0]) if missing else "none, but a number repeats"
+        raise InputError(str(target), [f"a folder of {len(numbered)} part files whose numbers do not run from 0 "
+                                       f"without a gap (first missing: {first}): it is incomplete or damaged"])
+    return [file for _, file in numbered]
+
+
+def describe(path: str | Path) -> str:
+    """How a command names a written table: its name, or that it is a folder of N files."""
     target = Path(path)
     if target.is_dir():
-        return sorted(target.glob("part-*.parquet"))
-    return [target]
+        return f"{target.name}/, a folder of {len(parquet_files(target))} Parquet files read as one table"
+    return target.name
+
+
+def parquet_columns(data_type: pa.DataType) -> int:
+    """The Parquet (leaf) columns an Arrow type is stored as: a struct's or map's fields each count, a list's
+    values count once, anything else is one column."""
+    if isinstance(data_type, pa.StructType):
+        return sum(parquet_columns(data_type.field(i).type) for i in range(data_type.num_fields))
+    if isinstance(data_type, pa.MapType):
+        return parquet_columns(data_type.key_type) + parquet_columns(data_type.item_type)
+    if isinstance(data_type, (pa.ListType, pa.LargeListType, pa.FixedSizeListType)):
+        return parquet_columns(data_type.value_type)
+    return 1
 
 
 class ParquetStream:
-    """A Parquet table written batch by batch to a temporary folder beside ``path``, put in place by
-    :meth:`commit` (so an interrupted run leaves no partial table at ``path``) or removed by :meth:`discard`.
+    """A Parquet table written batch by batch to a hidden folder beside ``path`` (``.NAME.part``), put in
+    place by :meth:`commit` (so an interrupted run leaves no partial table at ``path``) or removed by
+    :meth:`discard`.
 
     Parameters
     ----------
@@ -72,7 +107,8 @@ class ParquetStream:
     row_group_bytes : int
         In-memory bytes gathered into one row group; 0 writes each batch as its own row group.
     file_column_chunks : int
-        Column chunks a file holds before a new one is started (:data:`FILE_COLUMN_CHUNKS`).
+        Column chunks a file holds before a new one is started (:data:`FILE_COLUMN_CHUNKS`), counting the
+        Parquet columns of ``schema`` (:func:`parquet_columns`).
     """
 
     def __init__(self, path: str | Path, schema: pa.Schema, prepare: Callable[[pa.Table], pa.Table] | None = None,
@@ -85,10 +121,13 @@ class ParquetStream:
         self._prepare = prepare
         self._options = options or {}
         self._row_group_bytes = ROW_GROUP_BYTES if row_group_bytes is None else row_group_bytes
+        columns = sum(parquet_columns(field.type) for field in schema)
         self._row_groups_a_file = max(1, (FILE_COLUMN_CHUNKS if file_column_chunks is None else file_column_chunks)
-                                      // max(1, len(schema)))
-        self._folder: Path | None = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                                          suffix=".part"))
+                                      // max(1, columns))
+        folder = self.path.with_name(f".{self.path.name}.part")
+        _remove(folder)  # left by an interrupted process
+        folder.mkdir()
+        self._folder: Path | None = folder
         self._pending: list[pa.Table] = []
         self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
@@ -127,8 +166,9 @@ class ParquetStream:
         self._pending, self._pending_bytes = [], 0
 
     def commit(self) -> Path:
-        """Finish the table and put it in place at ``path`` (replacing what was there): the file itself
-        if it is one file, else the folder of files."""
+        """Finish the table and put it in place at ``path``: the file itself if it is one file, else the
+        folder of files. What was at ``path`` is first moved aside (``.NAME.old``) and removed only once
+        the new table is in place, so ``path`` never holds part of either table."""
         assert self._folder is not None, "the stream is closed"
         self._flush()
         if self._writer is None:  # no rows: an empty table, as one file
@@ -136,19 +176,20 @@ class ParquetStream:
             self.files = 1
         self._writer.close()
         self._writer = None
-        mode = 0o666 & ~_umask()
-        for file in parquet_files(self._folder):
-            os.chmod(file, mode)
-        if self.path.is_dir() and not self.path.is_symlink():
-            shutil.rmtree(self.path)
-        if self.files == 1:
-            os.replace(self._folder / PART_NAME.format(index=0), self.path)
-            self._folder.rmdir()
-        else:
-            if self.path.exists() or self.path.is_symlink():
-                self.path.unlink()
-            os.chmod(self._folder, 0o777 & ~_umask())
-            os.replace(self._folder, self.path)
+        new = self._folder / PART_NAME.format(index=0) if self.files == 1 else self._folder
+        old = self.path.with_name(f".{self.path.name}.old")
+        _remove(old)
+        aside = self.path.exists() or self.path.is_symlink()
+        if aside:
+            os.replace(self.path, old)
+        try:
+            os.replace(new, self.path)
+        except BaseException:
+            if aside:
+                os.replace(old, self.path)
+            raise
+        _remove(old)
+        _remove(self._folder)
         self._folder = None
         return self.path
 
@@ -159,5 +200,13 @@ class ParquetStream:
             self._writer.close()
             self._writer = None
         if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+            _remove(self._folder)
             self._folder = None
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder if present (a link is removed, never followed)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)

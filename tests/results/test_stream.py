@@ -11,10 +11,11 @@ import pytest
 
 import sim.results.stream
 from sim.cli import main
+from sim.errors import InputError
 from sim.output import dumps, write_runs
 from sim.records import runs_schema
 from sim.results.layout import parquet_options, read_runs, stored_names, stored_schema, to_stored
-from sim.results.stream import PART_NAME, ParquetStream, parquet_files
+from sim.results.stream import PART_NAME, ParquetStream, parquet_columns, parquet_files
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
@@ -114,8 +115,95 @@ def test_an_empty_stream_is_an_empty_file_with_the_schema(tmp_path):
 
 def test_a_folder_with_no_part_is_refused_by_name(tmp_path):
     (tmp_path / "runs.parquet").mkdir()
-    with pytest.raises(FileNotFoundError, match="runs.parquet is a folder with no part"):
+    with pytest.raises(InputError, match="runs.parquet: a folder with no part-N.parquet file"):
         read_runs(tmp_path / "runs.parquet")
+
+
+@pytest.mark.parametrize("lost", [0, 1, 3])
+def test_a_folder_missing_a_part_is_refused_not_read_short(tmp_path, lost):
+    _stream(tmp_path / "runs.parquet", file_column_chunks=1).commit()
+    (tmp_path / "runs.parquet" / PART_NAME.format(index=lost)).unlink()
+    with pytest.raises(InputError, match=f"first missing: part-00000{lost}.parquet.*incomplete or damaged"):
+        read_runs(tmp_path / "runs.parquet")
+
+
+def test_parts_are_ordered_by_number_not_by_name(tmp_path):
+    """Past a million parts the names grow a digit: part-1000000 sorts after part-999999."""
+    folder = tmp_path / "runs.parquet"
+    folder.mkdir()
+    for index in (0, 1, 2):
+        (folder / f"part-{index:07d}.parquet").touch()
+    (folder / "part-10.parquet").touch()
+    with pytest.raises(InputError, match="first missing: part-000003"):
+        parquet_files(folder)
+    for index in range(3, 10):
+        (folder / f"part-{index}.parquet").touch()
+    (folder / "notes.txt").touch()
+    assert [int(f.stem.split("-")[1]) for f in parquet_files(folder)] == list(range(11))
+
+
+def test_a_failed_commit_leaves_the_previous_table_whole(tmp_path, monkeypatch, written):
+    """The table being replaced is moved aside, not deleted, until the new one is in place: if that
+    fails, the previous one is put back and the failed stream's files are removed."""
+    import os
+
+    target = tmp_path / "runs.parquet"
+    _stream(target, file_column_chunks=1).commit()  # the previous table: a folder of 8 files
+    stream = _stream(target)
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+                        if str(b) == str(target) and ".part" in str(a) else real(a, b))
+    with pytest.raises(OSError, match="No space left"):
+        stream.commit()
+    stream.discard()
+    assert_identical(read_runs(target), written)
+    assert len(parquet_files(target)) == 8 and [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+
+
+def test_files_left_by_an_interrupted_process_are_removed_by_the_next_stream(tmp_path, written):
+    target = tmp_path / "runs.parquet"
+    stream = _stream(target, file_column_chunks=1)  # never committed nor discarded: as if killed
+    assert (tmp_path / ".runs.parquet.part").is_dir() and stream.files == 8
+    (tmp_path / ".runs.parquet.old").write_text("left between moving aside and removing")
+    _stream(target).commit()
+    assert_identical(read_runs(target), written)
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+
+
+def test_columns_of_nested_types_are_counted_as_parquet_stores_them():
+    assert parquet_columns(pa.float64()) == 1
+    assert parquet_columns(pa.list_(pa.string())) == 1
+    assert parquet_columns(pa.list_(pa.float64(), 500)) == 1
+    assert parquet_columns(pa.struct([("a", pa.int64()), ("b", pa.list_(pa.struct([("c", pa.int8()),
+                                                                                   ("d", pa.int8())])))])) == 3
+    assert parquet_columns(pa.map_(pa.string(), pa.struct([("x", pa.int64()), ("y", pa.int64())]))) == 3
+    schema = stored_schema(runs_schema(VILNIUS))
+    with pq.ParquetWriter(pa.BufferOutputStream(), schema) as writer:
+        assert sum(parquet_columns(f.type) for f in schema) == len(writer.schema) == 27  # the writer's own count
+
+
+def test_reading_no_column_gives_the_rows_and_the_metadata_in_either_form(tmp_path):
+    _stream(tmp_path / "one.parquet").commit()
+    _stream(tmp_path / "many.parquet", file_column_chunks=1).commit()
+    one, many = (read_runs(tmp_path / name, columns=[]) for name in ("one.parquet", "many.parquet"))
+    assert one.num_rows == many.num_rows == HELD.runs and one.schema.equals(many.schema, check_metadata=True)
+    assert one.schema.metadata[b"negsim.columns"]
+
+
+def test_negsim_report_names_a_damaged_folder_and_exits_2(tmp_path, monkeypatch, capsys):
+    import sim.runner
+
+    monkeypatch.setattr(sim.runner, "ENSEMBLE_BATCH", 100)
+    monkeypatch.setattr(sim.results.stream, "FILE_COLUMN_CHUNKS", 1)
+    monkeypatch.setattr(sim.results.stream, "ROW_GROUP_BYTES", 1)
+    out = tmp_path / "out"
+    assert main(["run", str(VILNIUS_FILE), "--runs", "300", "--seed", "8", "--out", str(out), "--quiet"]) == 0
+    (out / "runs.parquet" / PART_NAME.format(index=0)).unlink()
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "runs.parquet: a folder of 0 part files" not in error and "first missing: part-000000.parquet" in error
+    assert str(out / "runs.parquet") in error and "Traceback" not in error
 
 
 def test_a_large_streamed_monte_carlo_writes_a_folder_that_every_command_reads(tmp_path, written, monkeypatch, capsys):
