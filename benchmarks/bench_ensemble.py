@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import sim
-from sim.output import dumps
+from sim.results.output import dumps
 from sim.runner import monte_carlo
 
 TARGET_RATIO = 30.0

@@ -79,7 +79,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sim  # noqa: E402
-from sim.output import dumps  # noqa: E402
+from sim.results.output import dumps  # noqa: E402
 from sim.runner import monte_carlo  # noqa: E402
 from synthetic import synthetic_scenario  # noqa: E402
 

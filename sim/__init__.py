@@ -36,7 +36,7 @@ _EXPORTS = {
     "run": "sim.runner",
     "run_ensemble": "sim.ensemble",
     "scenario_from_dict": "sim.scenario",
-    "summarise": "sim.summary",
+    "summarise": "sim.results.summary",
     "sweep": "sim.sweeps.runner",
 }
 

@@ -22,7 +22,7 @@ from sim.kernel.state import NegotiationState, initial_state, opening_positions,
 from sim.kernel.compiled_cache import refresh_once
 from sim.kernel.inputs import draw_inputs
 from sim.outcome import track_arrays
-from sim.records import runs_schema, seed_text
+from sim.results.records import runs_schema, seed_text
 from sim.results.arrow import column, id_lists, numeric, strings
 from sim.scenario.scenario import Scenario
 from sim.seeding import ReplicateGenerators, run_seeds
@@ -115,7 +115,8 @@ def outcome_arrays(scenario: Scenario, state: NegotiationState, opening: np.ndar
 
 
 def outcome_table(scenario: Scenario, arrays: dict[str, np.ndarray], coordinates: dict[str, np.ndarray]) -> pa.Table:
-    """Columnar outcomes of a batch (:func:`outcome_arrays`), in the canonical schema (:func:`sim.records.runs_schema`)."""
+    """Columnar outcomes of a batch (:func:`outcome_arrays`), in the canonical schema
+    (:func:`sim.results.records.runs_schema`)."""
     ids = strings(scenario.actor_ids)
     values: dict[str, Any] = {
         "run_id": coordinates["run_id"],

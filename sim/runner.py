@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from sim.ensemble import run_ensemble
 from sim.kernel.compiled_cache import refresh_once
-from sim.records import runs_schema, table_from_records
+from sim.results.records import runs_schema, table_from_records
 from sim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:  # Mesa (with pandas and networkx) is loaded only by the runs that use it
@@ -118,7 +118,7 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     rows gathered for one row group of ``runs.parquet`` (:data:`sim.results.stream.ROW_GROUP_BYTES`; the
     forecasting models' and the linear programme's per-round temporaries are not counted) + what
     grows with the runs, up to a bound: ``2 x 8`` bytes for each number a run the summary keeps in memory
-    (:func:`sim.summary.kept_columns`, for at most :data:`sim.summary.SPILL_ROWS` runs; the rest go to
+    (:func:`sim.results.summary.kept_columns`, for at most :data:`sim.results.summary.SPILL_ROWS` runs; the rest go to
     a temporary file), ``2 x 8`` bytes for each number its quantiles gather (at most
     :data:`sim.results.quantiles.HOLD`), and the descriptions of the row groups of the open file of
     ``runs.parquet`` its writer holds until it closes the file, and copies into the footer then
@@ -129,7 +129,7 @@ def streamed_bytes(scenario: Scenario, runs: int) -> int:
     from sim.results.layout import stored_schema
     from sim.results.quantiles import HOLD
     from sim.results.stream import FILE_COLUMN_CHUNKS, ROW_GROUP_BYTES
-    from sim.summary import SPILL_ROWS, kept_columns
+    from sim.results.summary import SPILL_ROWS, kept_columns
 
     schema = runs_schema(scenario)
     row = sum(32 if pa.types.is_list(f.type) or pa.types.is_string(f.type) else 8 for f in schema)
@@ -169,7 +169,7 @@ def check_monte_carlo_size(scenario: Scenario, runs: int, *, trajectories: bool 
     not held (:func:`streamed_bytes`).
     """
     from sim.limits import MAX_MONTE_CARLO_BYTES
-    from sim.output import free_bytes
+    from sim.results.output import free_bytes
 
     problems = []
     need = (streamed_bytes(scenario, runs) if streamed
@@ -269,7 +269,7 @@ def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None
 
     The runs are those of :func:`monte_carlo` (same seeds, same rows); each batch of
     :data:`ENSEMBLE_BATCH` is handed to ``write`` (e.g. a Parquet writer's ``write_table``)
-    and folded into a :class:`sim.summary.Summariser`, then dropped; ``written`` is called once
+    and folded into a :class:`sim.results.summary.Summariser`, then dropped; ``written`` is called once
     the last batch is handed over, before the summary is taken (e.g. a Parquet stream's ``flush``,
     so its gathered rows are not held meanwhile). Memory holds one batch, one pass of the kernel
     (:func:`sim.ensemble.replicates_per_pass`) and the few numbers a run the summary keeps for its
@@ -278,9 +278,9 @@ def stream_monte_carlo(scenario: Scenario, runs: int, *, seed: int | None = None
     Returns
     -------
     dict
-        :func:`sim.summary.summarise` of all the runs.
+        :func:`sim.results.summary.summarise` of all the runs.
     """
-    from sim.summary import Summariser
+    from sim.results.summary import Summariser
 
     if runs < 1:
         raise ValueError(f"runs must be >= 1, got {runs}")

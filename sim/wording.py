@@ -135,7 +135,7 @@ def run_bands(scenario: Scenario, table: pa.Table | pd.DataFrame, dimension_id: 
 
 
 def _share(count: int, total: int) -> tuple[float, list[float]]:
-    from sim.summary import agreement_interval  # here: sim.summary imports this module
+    from sim.results.summary import agreement_interval  # here: sim.results.summary imports this module
 
     low, high = agreement_interval(count, total)
     return count / total, [low, high]

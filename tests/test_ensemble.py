@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.ensemble import run_ensemble
-from sim.output import dumps
 from sim.protocols import registry
-from sim.records import runs_schema, table_from_records
+from sim.results.output import dumps
+from sim.results.records import runs_schema, table_from_records
 from sim.runner import run
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.variants import with_protocol

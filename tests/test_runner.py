@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.output import dumps
-from sim.records import table_from_records
+from sim.results.output import dumps
+from sim.results.records import table_from_records
+from sim.results.summary import agreement_interval, summarise
 from sim.runner import monte_carlo, run
 from sim.scenario import load_scenario
-from sim.summary import agreement_interval, summarise
 from tests.conftest import SCENARIOS
 
 
@@ -116,9 +116,9 @@ def test_a_monte_carlo_too_big_for_memory_or_disk_is_refused_before_any_run(tmp_
     err = capsys.readouterr().err  # held whole (with its trace): memory
     assert status == 2 and err.startswith("error: --runs: 1,000,000,000 runs with every run's trace would take about")
     assert not out.exists()
-    import sim.output  # streamed: memory is bounded, but runs.parquet must fit on the disk
+    import sim.results.output  # streamed: memory is bounded, but runs.parquet must fit on the disk
 
-    monkeypatch.setattr(sim.output, "free_bytes", lambda path: 10**10)
+    monkeypatch.setattr(sim.results.output, "free_bytes", lambda path: 10**10)
     status = main(["run", str(SCENARIOS / "vilnius_2023.toml"), "--runs", str(10**9), "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 2 and "1,000,000,000 runs would write about 571.0 GB to" in err, err

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sim.cli import main
-from sim.output import dumps
+from sim.results.output import dumps
 from sim.results.layout import read_runs, to_stored
 from sim.runner import (ENSEMBLE_BATCH, check_monte_carlo_size, monte_carlo, monte_carlo_bytes, stream_monte_carlo,
                         streamed_bytes)
 from sim.scenario import load_scenario
-from sim.summary import SUMMARY_BLOCK, Summariser, summarise
+from sim.results.summary import SUMMARY_BLOCK, Summariser, summarise
 from tests.conftest import SCENARIOS
 
 VILNIUS = load_scenario(SCENARIOS / "vilnius_2023.toml")
@@ -133,7 +133,7 @@ def test_the_streamed_estimate_stops_growing_once_a_file_is_full():
 
 def test_runs_are_gathered_into_large_row_groups(tmp_path, monkeypatch):
     import sim.results.stream
-    from sim.records import runs_schema
+    from sim.results.records import runs_schema
     from sim.results.stream import ParquetStream
 
     batches = [HELD.table.slice(start, 500) for start in range(0, HELD.runs, 500)]
@@ -160,7 +160,7 @@ def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(ca
     import tempfile
 
     import sim.results.stream
-    import sim.summary
+    import sim.results.summary
 
     if case == "vilnius":
         scenario, table = VILNIUS, HELD.table
@@ -168,7 +168,7 @@ def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(ca
         scenario = load_scenario(SCENARIOS.parent / "tests" / "ktab" / "oracle" / "dummyData_3Dim.csv")
         table = monte_carlo(scenario, 2 * SUMMARY_BLOCK + 137, seed=4).table
     held = summarise(scenario, table, 4)
-    monkeypatch.setattr(sim.summary, "SPILL_ROWS", SUMMARY_BLOCK + 1)  # spills after every second block
+    monkeypatch.setattr(sim.results.summary, "SPILL_ROWS", SUMMARY_BLOCK + 1)  # spills after every second block
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     if files == "several":
         monkeypatch.setattr(sim.results.stream, "FILE_COLUMN_CHUNKS", 1)
@@ -189,11 +189,12 @@ def test_kept_columns_spilled_to_disk_give_the_same_summary_and_leave_no_file(ca
 def test_the_written_rows_are_flushed_before_the_summary_is_taken(monkeypatch):
     """negsim run writes its last gathered row group before taking the summary, so the two are not
     held together (the summary is the memory peak of a large streamed run)."""
-    import sim.summary
+    import sim.results.summary
 
     events = []
-    original = sim.summary.Summariser.result
-    monkeypatch.setattr(sim.summary.Summariser, "result", lambda self: events.append("summary") or original(self))
+    original = sim.results.summary.Summariser.result
+    monkeypatch.setattr(sim.results.summary.Summariser, "result",
+                        lambda self: events.append("summary") or original(self))
     result = stream_monte_carlo(VILNIUS, 2500, seed=4, write=lambda table: events.append("write"),
                                 written=lambda: events.append("flush"))
     assert events == ["write"] * 3 + ["flush", "summary"]

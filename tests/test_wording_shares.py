@@ -16,11 +16,11 @@ from scipy import stats
 from sim import wording
 from sim.analysis import load_results, numbers
 from sim.analysis.report import report_html
-from sim.output import write_runs
 from sim.results.layout import read_runs
+from sim.results.output import write_runs
+from sim.results.summary import summarise
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
-from sim.summary import summarise
 from sim.text import _band_lines, clip, decimals, format_monte_carlo, format_number
 from tests.conftest import ROOT, SCENARIOS, actor, build, dimension, scenario_data
 

@@ -377,7 +377,7 @@ def _wrap_line(text: str) -> str:
 def write_discovery(results: Results, discovery: Discovery, out: str | Path | None = None,
                     fmt: str = "png") -> tuple[Path, Path]:
     """Write ``discovery.json`` and the trade-off figure (default under ``<results>/discovery``); return both paths."""
-    from sim.output import write_text
+    from sim.results.output import write_text
 
     folder = Path(out) if out else results.folder / "discovery"
     result = discovery.to_dict()

@@ -16,7 +16,7 @@ from scipy.stats import gaussian_kde
 from sim.analysis import numbers
 from sim.analysis.results import Results
 from sim.kernel.events import describe_event
-from sim.records import possible_members
+from sim.results.records import possible_members
 from sim.text import format_number
 
 __all__ = [

@@ -9,9 +9,9 @@ from sim import wording
 from sim.analysis.results import Results
 from sim.baselines import baselines
 from sim.errors import InputError
-from sim.records import possible_members
 from sim.results.layout import stored_names
-from sim.summary import agreement_interval
+from sim.results.records import possible_members
+from sim.results.summary import agreement_interval
 from sim.text import decimals
 
 __all__ = [

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.results.summary import agreement_interval
 from sim.scenario.scenario import Scenario
-from sim.summary import agreement_interval
 
 __all__ = ["agreement_per_point", "bootstrap_mean_interval", "design_summary", "parameter_label",
            "point_table", "sensitivity_table", "variance_split"]

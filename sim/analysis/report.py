@@ -14,8 +14,8 @@ from sim.analysis import numbers, points
 from sim.analysis.plot import plan
 from sim.analysis.results import Results
 from sim.baselines import baselines
-from sim.output import write_text
-from sim.summary import agreement_interval
+from sim.results.output import write_text
+from sim.results.summary import agreement_interval
 from sim.text import format_number
 
 __all__ = ["report_html", "write_report"]

@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.output import READABLE_RUN_FORMATS
 from sim.results.layout import read_runs
+from sim.results.output import READABLE_RUN_FORMATS
 from sim.scenario import Scenario, scenario_from_dict
 from sim.sweeps.manifest import READABLE_FORMATS as READABLE_SWEEP_FORMATS
 

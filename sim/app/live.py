@@ -66,9 +66,9 @@ class LiveResult:
     scenario : Scenario
     runs, seed : int
     table : pyarrow.Table
-        One row per run (:func:`sim.records.runs_schema`).
+        One row per run (:func:`sim.results.records.runs_schema`).
     summary : dict
-        :func:`sim.summary.summarise` of the table.
+        :func:`sim.results.summary.summarise` of the table.
     seconds : float
         Wall time of the runs and the summary.
     """
@@ -194,8 +194,8 @@ def compute(scenario: Scenario, runs: int, *, seed: int | None = None, generatio
         ``runs`` < 1, or more than memory allows (:func:`sim.runner.check_monte_carlo_size`).
     """
     from sim.ensemble import run_ensemble
+    from sim.results.summary import summarise
     from sim.runner import check_monte_carlo_size
-    from sim.summary import summarise
 
     def check() -> None:
         if generations is not None and generation is not None and not generations.is_current(generation):

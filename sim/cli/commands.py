@@ -14,7 +14,7 @@ __all__ = ["convert_command", "discover_command", "plot_command", "protocols_com
 
 
 def convert_command(args: argparse.Namespace) -> int:
-    from sim.output import write_text
+    from sim.results.output import write_text
     from sim.scenario import load_scenario
     from sim.scenario.convert import to_toml
 

@@ -46,8 +46,9 @@ def check_run_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from sim import output, runner, summary, text
-    from sim.records import table_from_records
+    from sim import runner, text
+    from sim.results import output, summary
+    from sim.results.records import table_from_records
     from sim.scenario import load_scenario
 
     problems = check_run_arguments(args)
@@ -124,7 +125,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _write_out(args: argparse.Namespace, scenario, result: dict, table, paths, trace) -> None:
     """The results folder: runs.parquet (moved into place if it was streamed), summary, manifest."""
-    from sim import __version__, output
+    from sim import __version__
+    from sim.results import output
     from sim.results.stream import ParquetStream
     from sim.scenario.scenario import scenario_record
 
@@ -144,8 +146,8 @@ def _write_out(args: argparse.Namespace, scenario, result: dict, table, paths, t
 def _open_stream(out: Path, scenario):
     """``runs.parquet`` in ``out``, written as the runs finish (``out`` is created, and removed again
     by :func:`_close_stream` if the run fails and it was made for it)."""
-    from sim.records import runs_schema
     from sim.results.layout import parquet_options, stored_schema, to_stored
+    from sim.results.records import runs_schema
     from sim.results.stream import ParquetStream
 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]  # innermost first

@@ -1,6 +1,6 @@
 """How a runs table is stored in Parquet: each actor's numbers gathered into one list column per group.
 
-In memory a runs table (:func:`sim.records.runs_schema`) has a column per actor and number:
+In memory a runs table (:func:`sim.results.records.runs_schema`) has a column per actor and number:
 ``utility.<track>.<actor>``, ``concession.<track>.<actor>`` and ``pledge.<actor>.<dim>``. At
 500 actors that is over a thousand columns, and a Parquet writer keeps a description of every
 column of every row group it has written until the file is closed (about 860 bytes each), then

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.experiment.load import Experiment
-from sim.output import free_bytes
 from sim.results.layout import parquet_options, to_stored
+from sim.results.output import free_bytes
 from sim.sweeps import limits
 from sim.sweeps.task import Chunk, ChunkPlan, ChunkTask, run_chunk
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.experiment.load import Experiment, load_experiment
-from sim.output import dumps, write_parquet_checksummed, write_text
+from sim.results.output import dumps, write_parquet_checksummed, write_text
 from sim.results.layout import parquet_options, read_runs, to_stored
 from sim.results.stream import ParquetStream
 from sim.sweeps import limits

@@ -10,8 +10,8 @@ import pyarrow as pa
 
 from sim.ensemble import run_ensemble
 from sim.experiment.paths import apply
-from sim.records import table_from_records
 from sim.results.arrow import numeric
+from sim.results.records import table_from_records
 from sim.scenario.load import scenario_from_dict
 
 __all__ = ["Chunk", "ChunkPlan", "ChunkTask", "run_chunk"]

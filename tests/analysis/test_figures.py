@@ -8,7 +8,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from sim.analysis import figures, numbers, write_figures
-from sim.summary import agreement_interval
+from sim.results.summary import agreement_interval
 
 
 def _save(figure: Figure, tmp_path, name: str):

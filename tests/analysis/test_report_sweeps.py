@@ -203,7 +203,7 @@ def test_many_points_show_first_and_last_rows(lhs_sweep, monkeypatch):
 
 
 def test_monte_carlo_keeps_binomial_headline(monte_carlo):
-    from sim.summary import agreement_interval
+    from sim.results.summary import agreement_interval
 
     page = _text_only(monte_carlo)
     table = monte_carlo.table(["agreed"])

@@ -8,7 +8,7 @@ import pytest
 
 from sim import runner
 from sim.errors import InputError
-from sim.records import COORDINATES
+from sim.results.records import COORDINATES
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.seeding import run_seed, stable_hash, stream_state, stream_uniforms
 from tests.hardening.invoke import invoke

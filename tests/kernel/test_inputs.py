@@ -13,8 +13,8 @@ from scipy import stats
 from sim.ensemble import run_ensemble
 from sim.errors import InputError
 from sim.kernel.inputs import copula_uniforms, declared_inputs, draw_inputs
-from sim.output import dumps
-from sim.records import runs_schema, table_from_records
+from sim.results.output import dumps
+from sim.results.records import runs_schema, table_from_records
 from sim.runner import monte_carlo, run
 from sim.seeding import run_seed, stable_hash, stream_state, stream_uniforms
 from tests.conftest import actor, build, scenario_data

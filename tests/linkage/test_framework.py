@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import InputError
-from sim.output import dumps
+from sim.results.output import dumps
 from sim.runner import monte_carlo, run
 from tests.conftest import actor, build, dimension
 

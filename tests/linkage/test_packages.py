@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.output import dumps
 from sim.protocols.package import linkage_target
+from sim.results.output import dumps
 from sim.runner import monte_carlo, run
 from tests.conftest import actor, build, dimension
 

@@ -12,8 +12,8 @@ import pytest
 import sim.results.stream
 from sim.cli import main
 from sim.errors import InputError
-from sim.output import dumps, write_runs
-from sim.records import runs_schema
+from sim.results.output import dumps, write_runs
+from sim.results.records import runs_schema
 from sim.results.layout import parquet_options, read_runs, stored_names, stored_schema, to_stored
 from sim.results.stream import PART_NAME, ParquetStream, parquet_columns, parquet_files
 from sim.runner import monte_carlo

@@ -9,7 +9,7 @@ import pytest
 import tomli_w
 
 from sim.experiment.load import experiment_from_dict
-from sim.output import dumps
+from sim.results.output import dumps
 from sim.seeding import run_seed
 from sim.sweeps import sweep
 from sim.sweeps.sensitivity import sensitivity_warnings

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from sim.output import dumps
 from sim.results.layout import read_runs
+from sim.results.output import dumps
 from sim.sweeps import sweep
 from tests.sweeps.conftest import experiment_text
 

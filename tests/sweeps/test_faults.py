@@ -21,7 +21,7 @@ import pytest
 import sim.sweeps.runner as runner
 from sim.cli import main
 from sim.errors import InputError
-from sim.output import dumps
+from sim.results.output import dumps
 from sim.sweeps import sweep
 from sim.sweeps.executors import RestartingProcessPool
 from tests.conftest import ROOT

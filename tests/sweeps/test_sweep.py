@@ -13,8 +13,8 @@ import pytest
 from sim.errors import InputError
 from sim.experiment.load import load_experiment
 from sim.results.layout import read_runs
-from sim.output import dumps
-from sim.records import table_from_records
+from sim.results.output import dumps
+from sim.results.records import table_from_records
 from sim.runner import run
 from sim.sweeps import sweep
 from sim.sweeps.executors import executor_for

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import wording as bands
-from sim.records import possible_members
 from sim.results.arrow import strings, to_numpy
 from sim.results.quantiles import finite_quantiles
+from sim.results.records import possible_members
 from sim.results.stream import ParquetStream, parquet_files
 from sim.scenario.scenario import Scenario
 
@@ -290,7 +290,7 @@ class _KeptColumns:
 
 
 def summarise(scenario: Scenario, table: pa.Table, seed: int) -> dict[str, Any]:
-    """The Monte Carlo summary of a runs table (:func:`sim.records.runs_schema`), JSON-ready.
+    """The Monte Carlo summary of a runs table (:func:`sim.results.records.runs_schema`), JSON-ready.
 
     Agreement probabilities carry 95% Wilson intervals; rounds and statements are
     quantiles over the runs that agreed (for a forecast track, ``agreement`` is the
