@@ -29,8 +29,8 @@ import pyarrow as pa
 
 from sim.results.arrow import numeric, to_numpy
 
-__all__ = ["COLUMNS_KEY", "MEMBERS_KEY", "from_stored", "group_of", "parquet_options", "read_runs", "stored_names", "stored_schema",
-           "to_stored"]
+__all__ = ["COLUMNS_KEY", "MEMBERS_KEY", "from_stored", "group_of", "parquet_options", "read_runs", "stored_names",
+           "stored_schema", "to_stored"]
 
 MEMBERS_KEY = b"negsim.members"
 """Field metadata of a stored list column: its members' ids, comma-separated, in list order."""

@@ -163,7 +163,6 @@ class ParquetStream:
                 self._row_groups = 0
             self._writer.write_table(gathered, row_group_size=max(1, gathered.num_rows))
             self._row_groups += 1
-        self._pending, self._pending_bytes = [], 0
 
     def commit(self) -> Path:
         """Finish the table and put it in place at ``path``: the file itself if it is one file, else the
